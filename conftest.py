@@ -1,0 +1,148 @@
+"""The grading harness, as a pytest plugin.
+
+    pytest part0_mnist                      # grade your exercises.py (the default)
+    pytest --target=solutions               # grade the reference (maintainers; also MECH_INTERP_TARGET)
+    pytest part0_mnist --target=mutants     # maintainers: run each test against the stubs and
+                                            # the known-wrong versions, to prove the tests bite
+
+Part tests ask for two fixtures: `graded` (the implementation being graded) and `reference`
+(solutions/partN_*.py). A stub that still raises NotImplementedError is reported in one line.
+"""
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from exercises import grading
+from exercises.parts import Part, part_of_path
+
+MUTANTS = "mutants"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--target",
+        choices=(*grading.TARGETS, MUTANTS),
+        default=None,
+        help=f"what the part tests grade (default: ${grading.TARGET_ENV} or 'exercises')",
+    )
+    parser.addoption("--report-json", default=None, help="write each test's outcome to this JSON file")
+
+
+def target_of(config: pytest.Config) -> str:
+    return config.getoption("--target") or grading.default_target()
+
+
+def _test_part(request: pytest.FixtureRequest) -> Part:
+    part = part_of_path(Path(request.node.path))
+    if part is None:
+        raise pytest.UsageError(f"{request.node.nodeid}: the graded fixture only works in a part's tests/")
+    return part
+
+
+# --- fixtures ---
+
+
+@pytest.fixture(autouse=True)
+def seeded() -> None:
+    """Every test starts from the same random state, so failures reproduce."""
+    torch.manual_seed(0)
+    random.seed(0)
+    np.random.seed(0)
+
+
+@pytest.fixture
+def graded(request: pytest.FixtureRequest):
+    """The module under test: your exercises.py, the solutions, or (mutants) a known-wrong variant."""
+    part = _test_part(request)
+    variant = getattr(request, "param", None)
+    if variant is not None:
+        return grading.variant_module(part, grading.exercise_of_test_file(Path(request.node.path)), variant)
+    return grading.load_target(part, target_of(request.config))
+
+
+@pytest.fixture
+def reference(request: pytest.FixtureRequest):
+    """The reference solutions of the test's part."""
+    return grading.load_reference(_test_part(request))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if target_of(metafunc.config) != MUTANTS or "graded" not in metafunc.fixturenames:
+        return
+    path = Path(metafunc.definition.path)
+    part, name = part_of_path(path), grading.exercise_of_test_file(path)
+    variants = [grading.STUB, *grading.mutants_of(part).get(name, {})]
+    metafunc.parametrize("graded", variants, indirect=True, ids=[f"variant={v}" for v in variants])
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Course-wide checks (tests/) grade the course, not a learner: they run with the solutions."""
+    if target_of(config) == "solutions":
+        return
+    skip = pytest.mark.skip(reason="course-wide checks run with --target=solutions (maintainers)")
+    for item in items:
+        if part_of_path(Path(item.path)) is None:
+            item.add_marker(skip)
+
+
+# --- failure reports that teach ---
+
+
+def _learner_frames(excinfo: pytest.ExceptionInfo) -> list:
+    return [e for e in excinfo.traceback if Path(str(e.path)).name == "exercises.py"]
+
+
+def _exercise_label(entry, path: Path) -> str:
+    part = part_of_path(path)
+    return f"{part.short if part else ''} {entry.frame.code.raw.co_qualname}".strip()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    excinfo = call.excinfo
+    if excinfo is None or report.passed:
+        return report
+    frames = _learner_frames(excinfo)
+    if not frames:
+        return report
+    innermost = frames[-1]
+    label = _exercise_label(innermost, Path(str(innermost.path)))
+    if excinfo.errisinstance(NotImplementedError):
+        report.longrepr = f"not implemented yet: {label}"
+    else:
+        where = "\n".join(
+            f"  {Path(str(e.path)).name}:{e.lineno + 1} in {e.name}\n    {str(e.statement).strip()}"
+            for e in frames
+        )
+        report.longrepr = f"{label} raised {excinfo.typename}: {excinfo.value}\n{where}"
+    return report
+
+
+# --- machine-readable outcomes, for `python -m exercises` and the mutant checks ---
+
+
+class _JsonReport:
+    def __init__(self, path: str) -> None:
+        self.path, self.results = path, {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "call" or report.outcome != "passed":
+            entry = self.results.setdefault(report.nodeid, {"path": str(report.fspath)})
+            if entry.get("outcome") not in ("failed", "error"):
+                entry["outcome"] = "error" if report.when != "call" and report.failed else report.outcome
+                entry["message"] = str(report.longrepr)[-2000:] if report.longrepr else ""
+
+    def pytest_sessionfinish(self) -> None:
+        Path(self.path).write_text(json.dumps(self.results, indent=1))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    path = config.getoption("--report-json")
+    if path:
+        config.pluginmanager.register(_JsonReport(path), "report-json")

@@ -1,0 +1,91 @@
+"""The course's parts, and turning whatever a learner types ("0", "part0", "mnist") into one."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Part:
+    number: int
+    folder: str  # e.g. "part0_mnist": the lesson folder and the solutions module name
+    title: str
+
+    @property
+    def short(self) -> str:
+        return f"part{self.number}"
+
+    @property
+    def path(self) -> Path:
+        return ROOT / self.folder
+
+    @property
+    def exercises_path(self) -> Path:
+        return self.path / "exercises.py"
+
+    @property
+    def solutions_path(self) -> Path:
+        return ROOT / "solutions" / f"{self.folder}.py"
+
+    @property
+    def tests_path(self) -> Path:
+        return self.path / "tests"
+
+    @property
+    def is_built(self) -> bool:
+        """A part is built once its exercises and reference solutions exist."""
+        return self.exercises_path.exists() and self.solutions_path.exists()
+
+
+PARTS = (
+    Part(0, "part0_mnist", "Weights are interpretable: MNIST templates"),
+    Part(1, "part1_superposition", "Toy models of superposition (Elhage et al. 2022)"),
+    Part(2, "part2_grokking", "Grokking modular addition (Nanda et al. 2023)"),
+    Part(3, "part3_induction", "Induction heads (Olsson et al. 2022)"),
+    Part(4, "part4_ioi", "The IOI circuit (Wang et al. 2022)"),
+    Part(5, "part5_sae", "Sparse autoencoders (Cunningham et al. 2023)"),
+)
+
+
+class UnknownPart(ValueError):
+    pass
+
+
+class PartNotBuilt(ValueError):
+    pass
+
+
+def find_part(name: str) -> Part:
+    """Accepts "0", "part0", "part0_mnist" or "mnist"; raises UnknownPart with the choices."""
+    key = name.strip().lower().rstrip("/")
+    for part in PARTS:
+        topic = part.folder.split("_", 1)[1]
+        if key in {str(part.number), part.short, part.folder, topic}:
+            return part
+    choices = ", ".join(f"{p.short} ({p.folder})" for p in PARTS)
+    raise UnknownPart(f"unknown part {name!r}. The parts are: {choices}.")
+
+
+def built_part(name: str) -> Part:
+    """Like find_part, but also raises PartNotBuilt for a part whose exercises do not exist yet."""
+    part = find_part(name)
+    if not part.is_built:
+        raise PartNotBuilt(
+            f"{part.folder} is not built yet: {part.folder}/README.md says what is coming. "
+            f"Built parts: {', '.join(p.short for p in PARTS if p.is_built)}."
+        )
+    return part
+
+
+def built_parts() -> list[Part]:
+    return [p for p in PARTS if p.is_built]
+
+
+def part_of_path(path: Path) -> Part | None:
+    """The part whose folder contains `path` (a test file, say), or None."""
+    path = Path(path).resolve()
+    for part in PARTS:
+        if part.path in path.parents or path == part.path:
+            return part
+    return None

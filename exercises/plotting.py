@@ -1,0 +1,87 @@
+"""Figures for the replications: one standalone offline HTML report per part, PNGs where useful."""
+
+import html
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+
+def image_grid(
+    images: np.ndarray, titles: list[str], *, cols: int = 5, title: str = "", symmetric: bool = True
+) -> go.Figure:
+    """Heat maps of images [n, h, w] in a grid; red positive, blue negative when `symmetric`."""
+    images = np.asarray(images, dtype=float)
+    rows = -(-len(images) // cols)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.06)
+    scale = float(np.abs(images).max()) or 1.0
+    for i, image in enumerate(images):
+        fig.add_trace(
+            go.Heatmap(
+                z=image[::-1],
+                colorscale="RdBu_r" if symmetric else "Greys",
+                zmin=-scale if symmetric else float(images.min()),
+                zmax=scale if symmetric else float(images.max()),
+                showscale=i == 0,
+            ),
+            row=i // cols + 1,
+            col=i % cols + 1,
+        )
+    fig.update_xaxes(showticklabels=False).update_yaxes(showticklabels=False, scaleanchor="x")
+    fig.update_layout(title=title, height=220 * rows + 80, width=190 * cols + 100)
+    return fig
+
+
+def save_report(path: Path, title: str, figures: list[go.Figure], numbers: dict[str, str]) -> Path:
+    """One HTML page with the headline numbers and every figure; plotly.js is embedded once,
+    so the page works offline and can be mailed around."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in numbers.items())
+    parts = [
+        fig.to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%")
+        for i, fig in enumerate(figures)
+    ]
+    page = (
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        "<style>body{font-family:sans-serif;margin:2em}td{padding:2px 12px}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1><table>{rows}</table>" + "".join(parts) + "</body></html>"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def save_png_grid(path: Path, images: np.ndarray, *, cols: int = 5, scale: int = 4, pad: int = 2) -> Path:
+    """Writes images [n, h, w] as one PNG grid (red positive, blue negative, white zero).
+
+    Written with zlib alone, so it needs no browser or image library.
+    """
+    images = np.asarray(images, dtype=float)
+    n, h, w = images.shape
+    rows = -(-n // cols)
+    limit = float(np.abs(images).max()) or 1.0
+    canvas = np.ones((rows * (h + pad) + pad, cols * (w + pad) + pad, 3))
+    for i, image in enumerate(images):
+        v = np.clip(image / limit, -1, 1)[..., None]
+        rgb = np.where(v > 0, [1.0, 1.0, 1.0] - v * [0.0, 1.0, 1.0], [1.0, 1.0, 1.0] + v * [1.0, 1.0, 0.0])
+        top, left = pad + (i // cols) * (h + pad), pad + (i % cols) * (w + pad)
+        canvas[top : top + h, left : left + w] = rgb
+    pixels = (np.kron(canvas, np.ones((scale, scale, 1))) * 255).round().astype(np.uint8)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_png_bytes(pixels))
+    return path
+
+
+def _png_bytes(rgb: np.ndarray) -> bytes:
+    height, width, _ = rgb.shape
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + row.tobytes() for row in rgb)  # filter type 0 on every row
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")

@@ -1,0 +1,43 @@
+import torch
+
+from exercises.grading import call_graded, check, check_tensor
+
+
+def _problem():
+    """A small 3-class problem with 20 inputs: 50 points around three random centres."""
+    centres = torch.randn(3, 20) * 2
+    labels = torch.randint(0, 3, (50,))
+    return centres[labels] + torch.randn(50, 20), labels
+
+
+def _train(module, reference, images, labels, **settings):
+    params = [torch.zeros(3, 20), torch.zeros(3)]
+    return call_graded(module.train_classifier, reference.linear_forward, params, images, labels, **settings)
+
+
+def test_matches_reference(graded, reference):
+    images, labels = _problem()
+    settings = dict(epochs=3, batch_size=16, lr=0.1, seed=7)
+    (W, b), losses = _train(graded, reference, images, labels, **settings)
+    (W_ref, b_ref), losses_ref = _train(reference, reference, images, labels, **settings)
+    check(
+        len(losses) == len(losses_ref),
+        f"train_classifier returned {len(losses)} losses for 3 epochs of 50 examples in batches of 16; "
+        f"expected {len(losses_ref)} (4 batches per epoch, the last one smaller).",
+    )
+    hint = "shuffle once per epoch with torch.randperm(n, generator=generator), one generator for all epochs; zero the grads after every step."
+    check_tensor(torch.tensor(losses), torch.tensor(losses_ref), what="the per-batch losses", atol=1e-4, hint=hint)
+    check_tensor(W, W_ref, what="the trained W", atol=1e-4, hint=hint)
+    check_tensor(b, b_ref, what="the trained b", atol=1e-4, hint=hint)
+
+
+def test_learns_the_problem(graded, reference):
+    images, labels = _problem()
+    (W, b), losses = _train(graded, reference, images, labels, epochs=20, batch_size=10, lr=0.1)
+    accuracy = reference.accuracy(reference.linear_forward(images, W, b), labels)
+    check(
+        losses[-1] < losses[0] / 4 and accuracy > 0.95,
+        f"after 20 epochs the loss went from {losses[0]:.3f} to {losses[-1]:.3f} and training accuracy is "
+        f"{accuracy:.0%}; expected a loss below a quarter of the first and accuracy above 95%. "
+        "Check the sign of the update: p -= lr * p.grad.",
+    )
