@@ -128,12 +128,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 class _JsonReport:
-    def __init__(self, path: str) -> None:
-        self.path, self.results = path, {}
+    def __init__(self, path: str, rootpath: Path) -> None:
+        self.path, self.rootpath, self.results = path, rootpath, {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or report.outcome != "passed":
-            entry = self.results.setdefault(report.nodeid, {"path": str(report.fspath)})
+            test_file = self.rootpath / report.nodeid.split("::")[0]
+            entry = self.results.setdefault(report.nodeid, {"path": str(test_file)})
             if entry.get("outcome") not in ("failed", "error"):
                 entry["outcome"] = "error" if report.when != "call" and report.failed else report.outcome
                 entry["message"] = str(report.longrepr)[-2000:] if report.longrepr else ""
@@ -145,4 +146,4 @@ class _JsonReport:
 def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("--report-json")
     if path:
-        config.pluginmanager.register(_JsonReport(path), "report-json")
+        config.pluginmanager.register(_JsonReport(path, config.rootpath), "report-json")

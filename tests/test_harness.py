@@ -1,0 +1,116 @@
+"""The harness itself: clear errors for bad input, and failure reports that teach."""
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import torch
+
+from exercises import data
+from exercises.cli import main as cli_main
+from exercises.grading import call_graded, check_tensor
+from exercises.parts import ROOT
+
+
+@pytest.fixture
+def data_copy(tmp_path, monkeypatch):
+    """A private copy of data/ for tests that damage it."""
+    for path in (ROOT / "data").rglob("*"):
+        if path.is_file():
+            target = tmp_path / path.relative_to(ROOT / "data")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(path.read_bytes())
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    data._mnist.cache_clear()
+    data._expected_checksums.cache_clear()
+    yield tmp_path
+    data._mnist.cache_clear()
+    data._expected_checksums.cache_clear()
+
+
+def test_mnist_loads_with_the_right_shapes():
+    images, labels = data.load_mnist("test")
+    assert images.shape == (10_000, 28, 28) and images.dtype == torch.uint8
+    assert labels.shape == (10_000,) and set(labels.unique().tolist()) == set(range(10))
+
+
+def test_missing_mnist_file_names_the_file_and_the_fix(data_copy):
+    (data_copy / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(data.DataFileError, match=r"t10k-labels-idx1-ubyte\.gz is missing.*git checkout -- data/"):
+        data.load_mnist("test")
+
+
+def test_corrupted_mnist_file_is_refused(data_copy):
+    path = data_copy / "mnist" / "t10k-images-idx3-ubyte.gz"
+    raw = bytearray(path.read_bytes())
+    raw[5000] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with pytest.raises(data.DataFileError, match=r"t10k-images-idx3-ubyte\.gz is damaged.*git checkout -- data/"):
+        data.load_mnist("test")
+
+
+def test_wrong_shape_names_the_function_and_both_shapes():
+    with pytest.raises(pytest.fail.Exception, match=r"linear_forward\(x\) has the wrong shape: got \(10, 6\), expected \(6, 10\)"):
+        check_tensor(torch.zeros(10, 6), torch.zeros(6, 10), what="linear_forward(x)")
+
+
+def test_differing_values_show_the_first_entries():
+    with pytest.raises(pytest.fail.Exception, match=r"(?s)differs from the reference in 1 of 4 entries.*at \(1, 0\): got 9, expected 0"):
+        check_tensor(torch.tensor([[0.0, 0.0], [9.0, 0.0]]), torch.zeros(2, 2), what="f(x)")
+
+
+def test_in_place_edit_of_an_input_is_reported():
+    def scale(x):
+        x *= 2
+        return x
+
+    with pytest.raises(pytest.fail.Exception, match=r"scale changed its input `x` in place"):
+        call_graded(scale, torch.ones(3))
+
+
+def test_cli_rejects_unknown_part(capsys):
+    assert cli_main(["check", "part9"]) == 2
+    assert "unknown part 'part9'. The parts are: part0 (part0_mnist)" in capsys.readouterr().err
+
+
+def test_cli_explains_unbuilt_parts(capsys):
+    from exercises.parts import PARTS
+
+    unbuilt = [p for p in PARTS if not p.is_built]
+    if not unbuilt:
+        pytest.skip("every part is built")
+    assert cli_main(["replicate", unbuilt[0].short]) == 2
+    assert f"{unbuilt[0].folder} is not built yet" in capsys.readouterr().err
+
+
+def test_reports_stub_in_one_line_and_learner_errors_at_their_line(tmp_path):
+    """Runs pytest on a fake learner module: a stub, and a bug in the learner's own code."""
+    (tmp_path / "exercises.py").write_text(textwrap.dedent('''
+        def todo(x):
+            """A stub."""
+            raise NotImplementedError
+
+        def buggy(x):
+            """The learner's bug: a wrong reshape."""
+            return x.reshape(3, 3)
+    '''))
+    (tmp_path / "test_fake.py").write_text(textwrap.dedent('''
+        import importlib.util, pathlib, torch
+        spec = importlib.util.spec_from_file_location("learner", pathlib.Path(__file__).with_name("exercises.py"))
+        learner = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(learner)
+
+        def test_todo():
+            learner.todo(torch.ones(4))
+
+        def test_buggy():
+            learner.buggy(torch.ones(4))
+    '''))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", str(tmp_path), "-p", "conftest", "--rootdir", str(tmp_path), "--target=solutions", "-q"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert "\nnot implemented yet: todo\n" in result.stdout, result.stdout
+    assert "buggy raised RuntimeError: shape '[3, 3]' is invalid" in result.stdout, result.stdout
+    assert "exercises.py:8 in buggy\n    return x.reshape(3, 3)" in result.stdout, result.stdout
