@@ -17,7 +17,7 @@ def image_grid(
     images = np.asarray(images, dtype=float)
     rows = -(-len(images) // cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.06)
-    scale = float(np.abs(images).max()) or 1.0
+    scale = _robust_limit(images)
     for i, image in enumerate(images):
         fig.add_trace(
             go.Heatmap(
@@ -33,6 +33,11 @@ def image_grid(
     fig.update_xaxes(showticklabels=False).update_yaxes(showticklabels=False, scaleanchor="x")
     fig.update_layout(title=title, height=220 * rows + 80, width=190 * cols + 100)
     return fig
+
+
+def _robust_limit(images: np.ndarray) -> float:
+    """The colour scale's end: the 99.5th percentile of |value|, so one extreme pixel cannot wash out the rest."""
+    return float(np.percentile(np.abs(images), 99.5)) or float(np.abs(images).max()) or 1.0
 
 
 def save_report(path: Path, title: str, figures: list[go.Figure], numbers: dict[str, str]) -> Path:
@@ -62,7 +67,7 @@ def save_png_grid(path: Path, images: np.ndarray, *, cols: int = 5, scale: int =
     images = np.asarray(images, dtype=float)
     n, h, w = images.shape
     rows = -(-n // cols)
-    limit = float(np.abs(images).max()) or 1.0
+    limit = _robust_limit(images)
     canvas = np.ones((rows * (h + pad) + pad, cols * (w + pad) + pad, 3))
     for i, image in enumerate(images):
         v = np.clip(image / limit, -1, 1)[..., None]
