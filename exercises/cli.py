@@ -54,11 +54,11 @@ def part_status(part: Part, results: dict) -> list[tuple[str, bool, str]]:
     return rows
 
 
-def show_progress(parts: list[Part], results: dict, target: str) -> None:
+def show_progress(parts: list[Part], results: dict, target: str, *, with_unbuilt: bool = True) -> None:
     print(f"Progress ({'your exercises' if target == 'exercises' else target}):\n")
     for part in PARTS:
         if part not in parts:
-            if not part.is_built:
+            if with_unbuilt and not part.is_built:
                 print(f"  {part.short}  {part.title}: coming soon")
             continue
         rows = part_status(part, results)
@@ -84,7 +84,7 @@ def check(args: argparse.Namespace) -> int:
     paths = [_test_file(part, name) for name in _matching(part, args.exercise)]
     results = _run_pytest(paths, args.target, extra=["-q", "--no-header", "-rN"], quiet=False)
     print()
-    show_progress([part], results, args.target)
+    show_progress([part], results, args.target, with_unbuilt=False)
     return 0 if results and all(r["outcome"] == "passed" for r in results.values()) else 1
 
 
