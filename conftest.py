@@ -108,6 +108,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     excinfo = call.excinfo
     if excinfo is None or report.passed:
         return report
+    if part_of_path(Path(item.path)) is not None:  # headline "test_linear_forward.py::test_by_hand"
+        path, line, name = report.location
+        report.location = (path, line, f"{Path(item.path).name}::{name}")
     frames = _learner_frames(excinfo)
     if not frames:
         return report
