@@ -15,6 +15,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from exercises.data import DataFileError
 from exercises.grading import exercise_file_stem
 from exercises.parts import PARTS, ROOT, Part, PartNotBuilt, UnknownPart, built_part, built_parts
 from exercises.stubgen import exercise_functions
@@ -139,6 +140,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.command(args)
-    except (UnknownPart, PartNotBuilt) as error:
+    except (UnknownPart, PartNotBuilt, DataFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -14,7 +14,9 @@ def image_grid(
     images: np.ndarray, titles: list[str], *, cols: int = 5, title: str = "", symmetric: bool = True
 ) -> go.Figure:
     """Heat maps of images [n, h, w] in a grid; red positive, blue negative when `symmetric`."""
-    images = np.asarray(images, dtype=float)
+    images = _as_image_stack(images, "image_grid")
+    if len(titles) != len(images):
+        raise ValueError(f"image_grid got {len(images)} images but {len(titles)} titles")
     rows = -(-len(images) // cols)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.06)
     scale = _robust_limit(images)
@@ -33,6 +35,13 @@ def image_grid(
     fig.update_xaxes(showticklabels=False).update_yaxes(showticklabels=False, scaleanchor="x")
     fig.update_layout(title=title, height=220 * rows + 80, width=190 * cols + 100)
     return fig
+
+
+def _as_image_stack(images, caller: str) -> np.ndarray:
+    images = np.asarray(images, dtype=float)
+    if images.ndim != 3:
+        raise ValueError(f"{caller} expects images of shape [n, height, width], got shape {images.shape}")
+    return images
 
 
 def _robust_limit(images: np.ndarray) -> float:
@@ -64,7 +73,7 @@ def save_png_grid(path: Path, images: np.ndarray, *, cols: int = 5, scale: int =
 
     Written with zlib alone, so it needs no browser or image library.
     """
-    images = np.asarray(images, dtype=float)
+    images = _as_image_stack(images, "save_png_grid")
     n, h, w = images.shape
     rows = -(-n // cols)
     limit = _robust_limit(images)

@@ -114,3 +114,33 @@ def test_reports_stub_in_one_line_and_learner_errors_at_their_line(tmp_path):
     assert "\nnot implemented yet: todo\n" in result.stdout, result.stdout
     assert "buggy raised RuntimeError: shape '[3, 3]' is invalid" in result.stdout, result.stdout
     assert "exercises.py:8 in buggy\n    return x.reshape(3, 3)" in result.stdout, result.stdout
+
+
+def test_plot_helpers_reject_wrong_shapes(tmp_path):
+    from exercises.plotting import image_grid, save_png_grid
+
+    with pytest.raises(ValueError, match=r"image_grid expects images of shape \[n, height, width\], got shape \(10, 784\)"):
+        image_grid(torch.zeros(10, 784).numpy(), [str(i) for i in range(10)])
+    with pytest.raises(ValueError, match=r"save_png_grid expects images of shape \[n, height, width\], got shape \(28, 28\)"):
+        save_png_grid(tmp_path / "x.png", torch.zeros(28, 28).numpy())
+
+
+def test_png_grid_is_a_valid_png(tmp_path):
+    import struct
+    import zlib
+
+    path = save_png_grid_of_two(tmp_path)
+    raw = path.read_bytes()
+    assert raw[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", raw[16:24])
+    idat_length = struct.unpack(">I", raw[33:37])[0]
+    pixels = zlib.decompress(raw[41 : 41 + idat_length])
+    assert (width, height) == (2 * (3 + 1) + 1, 3 + 2)  # scale 1, pad 1: two 3x3 images side by side
+    assert len(pixels) == height * (1 + 3 * width)
+
+
+def save_png_grid_of_two(tmp_path):
+    from exercises.plotting import save_png_grid
+
+    images = torch.stack([torch.eye(3), -torch.eye(3)]).numpy()
+    return save_png_grid(tmp_path / "two.png", images, cols=2, scale=1, pad=1)
