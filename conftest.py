@@ -116,13 +116,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         return report
     innermost = frames[-1]
     label = _exercise_label(innermost, Path(str(innermost.path)))
+    where = "\n".join(
+        f"  {Path(str(e.path)).name}:{e.lineno + 1} in {e.name}\n    {str(e.statement).strip()}" for e in frames
+    )
     if excinfo.errisinstance(NotImplementedError):
         report.longrepr = f"not implemented yet: {label}"
-    else:
-        where = "\n".join(
-            f"  {Path(str(e.path)).name}:{e.lineno + 1} in {e.name}\n    {str(e.statement).strip()}"
-            for e in frames
+    elif str(excinfo.value).startswith("Timeout ("):  # pytest-timeout stopped the test inside your code
+        report.longrepr = (
+            f"{label} did not finish in time ({excinfo.value}): an endless loop, or far more work than "
+            f"a tiny test needs? It was here:\n{where}"
         )
+    else:
         report.longrepr = f"{label} raised {excinfo.typename}: {excinfo.value}\n{where}"
     return report
 

@@ -94,9 +94,14 @@ def test_reports_stub_in_one_line_and_learner_errors_at_their_line(tmp_path):
         def buggy(x):
             """The learner's bug: a wrong reshape."""
             return x.reshape(3, 3)
+
+        def endless(x):
+            """The learner's bug: a loop that never ends."""
+            while x > 0:
+                x = x + 1
     '''))
     (tmp_path / "test_fake.py").write_text(textwrap.dedent('''
-        import importlib.util, pathlib, torch
+        import importlib.util, pathlib, pytest, torch
         spec = importlib.util.spec_from_file_location("learner", pathlib.Path(__file__).with_name("exercises.py"))
         learner = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(learner)
@@ -106,6 +111,10 @@ def test_reports_stub_in_one_line_and_learner_errors_at_their_line(tmp_path):
 
         def test_buggy():
             learner.buggy(torch.ones(4))
+
+        @pytest.mark.timeout(1)
+        def test_endless():
+            learner.endless(1)
     '''))
     result = subprocess.run(
         [sys.executable, "-m", "pytest", str(tmp_path), "-p", "conftest", "--rootdir", str(tmp_path), "--target=solutions", "-q"],
@@ -114,6 +123,8 @@ def test_reports_stub_in_one_line_and_learner_errors_at_their_line(tmp_path):
     assert "\nnot implemented yet: todo\n" in result.stdout, result.stdout
     assert "buggy raised RuntimeError: shape '[3, 3]' is invalid" in result.stdout, result.stdout
     assert "exercises.py:8 in buggy\n    return x.reshape(3, 3)" in result.stdout, result.stdout
+    assert "endless did not finish in time (Timeout (>1.0s) from pytest-timeout.)" in result.stdout, result.stdout
+    assert "It was here:\n  exercises.py:1" in result.stdout, result.stdout
 
 
 def test_plot_helpers_reject_wrong_shapes(tmp_path):
