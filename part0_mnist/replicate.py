@@ -119,7 +119,7 @@ def _figures(ex, templates, means, similarity, losses, flip, W1, test_x, test_la
                    title="The ten weight templates (red: evidence for the digit, blue: against)"),
         image_grid(means.numpy(), [f"mean of {d}s" for d in digits], title="Class-mean images", symmetric=False),
         go.Figure(go.Heatmap(z=similarity.numpy(), x=digits, y=digits, colorscale="RdBu_r", zmin=-1, zmax=1),
-                  layout=dict(title="Cosine similarity: template (row) vs class-mean image (column), both centred",
+                  layout=dict(title="Centred cosine: template (row) vs class mean (column)",
                               xaxis_title="class mean", yaxis_title="template", yaxis_autorange="reversed",
                               width=600, height=550)),
         go.Figure(go.Scatter(y=losses, mode="lines"),
