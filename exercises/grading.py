@@ -152,8 +152,8 @@ def call_graded(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     The originals stay untouched for the reference, so a learner's in-place edit cannot make
     the reference compute something else.
     """
-    copies_args = [copy.deepcopy(a) if _copyable(a) else a for a in args]
-    copies_kwargs = {k: copy.deepcopy(v) if _copyable(v) else v for k, v in kwargs.items()}
+    copies_args = [_copy(a) for a in args]
+    copies_kwargs = {k: _copy(v) for k, v in kwargs.items()}
     before = [_snapshot(a) for a in copies_args], {k: _snapshot(v) for k, v in copies_kwargs.items()}
     result = fn(*copies_args, **copies_kwargs)
     names = _argument_names(fn, len(args))
@@ -162,6 +162,19 @@ def call_graded(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     for key, old in before[1].items():
         _fail_if_changed(fn, key, old, copies_kwargs[key])
     return result
+
+
+def _copy(value: Any) -> Any:
+    """A private copy for the graded code: tensors keep requires_grad; modules are deep-copied."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone().requires_grad_(value.requires_grad)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_copy(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, torch.nn.Module):
+        return copy.deepcopy(value)
+    return value
 
 
 def _copyable(value: Any) -> bool:
