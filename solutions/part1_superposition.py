@@ -123,19 +123,22 @@ def train_toy_model(
         losses.sum().backward(), optimizer.step(), optimizer.zero_grad();
     and row s of the result is step s's `losses`, detached (before that step's update).
     Summing is right: instance k's parameters get only instance k's gradient.
-    Hint: n_features is model.W.shape[-1]; torch.stack the detached per-step losses at the end.
+    Fill a preallocated torch.zeros(steps, instances) row by row: a Python list of thousands of
+    tiny tensors interleaved with the big batches fragments the CPU allocator (memory grows by
+    about a batch per step on long runs).
+    Hint: n_features is model.W.shape[-1]; history[step] = losses.detach().
     """
     generator = torch.Generator(device=model.W.device).manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history = []
-    for _ in range(steps):
+    history = torch.zeros(steps, len(feature_probability), device=model.W.device)
+    for step in range(steps):
         batch = generate_batch(batch_size, feature_probability, model.W.shape[-1], generator)
         losses = importance_weighted_loss(model(batch), batch, importance)
         losses.sum().backward()
         optimizer.step()
         optimizer.zero_grad()
-        history.append(losses.detach())
-    return torch.stack(history)
+        history[step] = losses.detach()
+    return history
 
 
 @exercise
