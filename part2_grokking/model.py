@@ -205,7 +205,7 @@ def train(
             }
             for k, v in row.items():
                 run.history[k].append(v)
-            bar.set_postfix(train=f"{row['train_loss']:.2g}", test=f"{row['test_loss']:.2g}", acc=f"{row['test_acc']:.3f}")
+            bar.set_postfix(train=f"{row['train_loss']:.2g}", test=f"{row['test_loss']:.2g}", acc=f"{row['test_acc']:.3f}", refresh=False)
             if on_eval:
                 on_eval(step, row)
             if run.grok_step is None and row["test_acc"] > 0.99:
