@@ -1,0 +1,1 @@
+"""Part 3: induction heads (Olsson et al. 2022)."""
