@@ -2,6 +2,7 @@
 
     python -m exercises replicate part2 [--target solutions] [--quick]
     PART2_SCHEDULE=paper python -m exercises replicate part2 --target solutions   # the paper's lr 1e-3
+    PART2_LR=3e-3 python -m exercises replicate part2 --target solutions          # any other lr
 
 Trains from scratch with the fast trainer (part2_grokking/model.py), keeping checkpoints; loads the
 final weights into a transformer_lens TransformerBridge and, with your functions, finds the key
@@ -54,6 +55,8 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     cfg = QUICK if quick else FULL
     if os.environ.get("PART2_SCHEDULE") == "paper":
         cfg = replace(cfg, **PAPER_SCHEDULE)
+    if os.environ.get("PART2_LR"):  # any other learning rate, e.g. PART2_LR=3e-3
+        cfg = replace(cfg, lr=float(os.environ["PART2_LR"]), max_steps=PAPER_SCHEDULE["max_steps"], eval_every=50, checkpoint_every=50)
     out_dir = Path(out_dir) if out_dir else HERE / "figures"
     started = time.perf_counter()
 
