@@ -1,0 +1,24 @@
+"""Tiny seeded models for part 3's tests (no test here touches a real language model)."""
+
+from functools import cache
+
+import torch
+
+from solutions.part3_induction import make_attn_only_model
+
+
+@cache
+def _tiny(layer_norm: bool):
+    model = make_attn_only_model(d_vocab=12, n_ctx=16, d_model=16, n_heads=2, n_layers=2, seed=3, layer_norm=layer_norm)
+    with torch.no_grad():  # larger weights than the default init, so attention is far from uniform
+        for p in model.parameters():
+            if p.ndim > 1:
+                p.mul_(4.0)
+    return model
+
+
+def tiny_model(layer_norm: bool = True):
+    """A seeded 2-layer, 2-head attention-only model (vocab 12, context 16, d_model 16)."""
+    import copy
+
+    return copy.deepcopy(_tiny(layer_norm))

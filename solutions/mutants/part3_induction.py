@@ -1,0 +1,181 @@
+"""Known-wrong versions of part 3's exercises: the course checks that the tests catch each one."""
+
+import einops
+import torch
+
+from exercises.grading import mutant
+from solutions import part3_induction as ref
+
+
+@mutant("repeated_random_tokens", "two independent random halves")
+def repeated_two_draws(batch, length, d_vocab, generator, bos=None):
+    first = torch.randint(0, d_vocab, (batch, length), generator=generator)
+    second = torch.randint(0, d_vocab, (batch, length), generator=generator)
+    columns = [first, second] if bos is None else [torch.full((batch, 1), bos), first, second]
+    return torch.cat(columns, dim=1)
+
+
+@mutant("repeated_random_tokens", "bos ignored")
+def repeated_no_bos(batch, length, d_vocab, generator, bos=None):
+    return ref.repeated_random_tokens(batch, length, d_vocab, generator)
+
+
+@mutant("per_token_loss", "predicts the current token, not the next")
+def per_token_loss_no_shift(logits, tokens):
+    return -logits[:, :-1].log_softmax(-1).gather(-1, tokens[:, :-1, None]).squeeze(-1)
+
+
+@mutant("per_token_loss", "softmax over positions instead of the vocabulary")
+def per_token_loss_wrong_axis(logits, tokens):
+    return -logits[:, :-1].log_softmax(1).gather(-1, tokens[:, 1:, None]).squeeze(-1)
+
+
+@mutant("in_context_learning_score", "early minus late (sign flipped)")
+def icl_flipped(losses, early, late):
+    return (losses[:, early].mean() - losses[:, late].mean()).item()
+
+
+@mutant("in_context_learning_score", "a ratio instead of a difference")
+def icl_ratio(losses, early, late):
+    return (losses[:, late].mean() / losses[:, early].mean()).item()
+
+
+@mutant("attention_stripe_score", "stripe above the diagonal (key = query + offset)")
+def stripe_transposed(patterns, offset, start=None):
+    return ref.attention_stripe_score(patterns.transpose(-1, -2), offset, start)
+
+
+@mutant("attention_stripe_score", "start ignored")
+def stripe_ignores_start(patterns, offset, start=None):
+    return patterns.diagonal(offset=-offset, dim1=-2, dim2=-1).mean(dim=(0, -1))
+
+
+@mutant("attention_stripe_score", "mean includes query 0 (zero padding)")
+def stripe_counts_missing_queries(patterns, offset, start=None):
+    start = offset if start is None else start
+    stripe = patterns.diagonal(offset=-offset, dim1=-2, dim2=-1)[..., start - offset :]
+    return stripe.sum(dim=(0, -1)) / (patterns.shape[0] * (stripe.shape[-1] + 1))
+
+
+@mutant("head_scores", "induction stripe at offset period (the repeated token itself)")
+def head_scores_off_by_one(model, tokens, period):
+    patterns = ref.attention_patterns(model, tokens)
+    seq = tokens.shape[1]
+    stripes = {"previous": (1, None), "current": (0, None), "induction": (period, seq - period)}
+    return {name: torch.stack([ref.attention_stripe_score(p, o, s) for p in patterns]) for name, (o, s) in stripes.items()}
+
+
+@mutant("head_scores", "previous and current swapped")
+def head_scores_swapped(model, tokens, period):
+    scores = ref.head_scores(model, tokens, period)
+    return {"previous": scores["current"], "current": scores["previous"], "induction": scores["induction"]}
+
+
+@mutant("direct_logit_attribution", "scored on the current token, not the next")
+def dla_current_token(z, W_O, W_U, tokens):
+    head_out = einops.einsum(z[:, :-1], W_O, "b p h d, h d m -> b p h m")
+    return einops.einsum(head_out, W_U[:, tokens[:, :-1]], "b p h m, m b p -> b p h")
+
+
+@mutant("direct_logit_attribution", "W_O heads summed before the unembedding")
+def dla_summed_heads(z, W_O, W_U, tokens):
+    out = ref.direct_logit_attribution(z, W_O, W_U, tokens)
+    return out.sum(-1, keepdim=True).expand_as(out) / out.shape[-1]
+
+
+@mutant("ablated_per_token_loss", "ablates the head's query instead of its output")
+def ablate_query(model, tokens, heads):
+    def hook_for(head):
+        def hook(q, hook):
+            q = q.clone()
+            q[:, :, head] = 0.0
+            return q
+        return hook
+
+    with torch.no_grad():
+        logits = model.run_with_hooks(tokens, fwd_hooks=[(f"blocks.{l}.attn.hook_q", hook_for(h)) for l, h in heads])
+    return ref.per_token_loss(logits, tokens)
+
+
+@mutant("ablated_per_token_loss", "only the first head listed is ablated")
+def ablate_first_only(model, tokens, heads):
+    return ref.ablated_per_token_loss(model, tokens, heads[:1])
+
+
+@mutant("ablated_per_token_loss", "ablates head index as a layer-wide position")
+def ablate_position(model, tokens, heads):
+    def hook_for(head):
+        def hook(z, hook):
+            z = z.clone()
+            z[:, head] = 0.0
+            return z
+        return hook
+
+    with torch.no_grad():
+        logits = model.run_with_hooks(tokens, fwd_hooks=[(f"blocks.{l}.attn.hook_z", hook_for(h)) for l, h in heads])
+    return ref.per_token_loss(logits, tokens)
+
+
+@mutant("copying_score", "sum of |real parts| in the denominator")
+def copying_real_denominator(W_E, W_V, W_O, W_U):
+    eigenvalues = torch.linalg.eigvals(W_V @ W_O @ W_U @ W_E)
+    return (eigenvalues.sum().real / eigenvalues.real.abs().sum()).item()
+
+
+@mutant("copying_score", "W_V W_O alone (no embedding or unembedding)")
+def copying_no_embeddings(W_E, W_V, W_O, W_U):
+    eigenvalues = torch.linalg.eigvals(W_O @ W_V)
+    return (eigenvalues.sum().real / eigenvalues.abs().sum()).item()
+
+
+@mutant("k_composition_scores", "W_QK @ W_OV without the transpose (Q-composition's form)")
+def k_comp_no_transpose(W_OV, W_QK):
+    products = einops.einsum(W_QK, W_OV, "nxt a c, prev c b -> prev nxt a b")
+    return products.flatten(2).norm(dim=-1) / (W_OV.flatten(1).norm(dim=-1)[:, None] * W_QK.flatten(1).norm(dim=-1)[None, :])
+
+
+@mutant("k_composition_scores", "not normalised by the norms")
+def k_comp_unnormalised(W_OV, W_QK):
+    return einops.einsum(W_OV, W_QK, "prev a c, nxt b c -> prev nxt a b").flatten(2).norm(dim=-1)
+
+
+@mutant("k_composition_scores", "rows and columns swapped")
+def k_comp_transposed(W_OV, W_QK):
+    return ref.k_composition_scores(W_OV, W_QK).T
+
+
+@mutant("train_attn_only", "grads never zeroed")
+def train_no_zero_grad(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    generator, losses = torch.Generator().manual_seed(seed), []
+    model.train()
+    for step in range(steps):
+        if track is not None and every > 0 and step % every == 0:
+            track(step)
+        tokens = make_batch(generator)
+        loss = ref.per_token_loss(model(tokens), tokens).mean()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    if track is not None and every > 0:
+        track(steps)
+    return losses
+
+
+@mutant("train_attn_only", "a fresh generator every step (the same batch over and over)")
+def train_same_batch(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    losses = []
+    for step in range(steps):
+        if track is not None and every > 0 and step % every == 0:
+            track(step)
+        losses += ref.train_attn_only(model, make_batch, steps=1, lr=lr, weight_decay=weight_decay, seed=seed)
+    if track is not None and every > 0:
+        track(steps)
+    return losses
+
+
+@mutant("train_attn_only", "no final track call")
+def train_no_final_track(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    return ref.train_attn_only(model, make_batch, steps=steps, lr=lr, weight_decay=weight_decay, seed=seed,
+                               every=every, track=(lambda s: track(s) if s < steps else None) if track else None)
