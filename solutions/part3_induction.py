@@ -21,7 +21,6 @@ from typing import Callable
 
 import einops
 import torch
-import torch.nn.functional as F
 from jaxtyping import Float, Int
 from torch import Tensor
 
