@@ -16,6 +16,7 @@ d_head], ...), so `to_bridge` loads them into a `TransformerBridge` for the anal
 """
 
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -46,6 +47,7 @@ class Config:
     checkpoint_every: int = 20
     stop_after_grok: int = 200  # keep training this many steps once test accuracy passes 99%
     seed: int = 0
+    threads: int | None = None  # None: time a few steps with 1 and with all (up to 4) threads, keep the faster
 
 
 PAPER_SCHEDULE = {"lr": 1e-3, "max_steps": 15000, "eval_every": 100, "checkpoint_every": 100}
@@ -162,7 +164,24 @@ class TrainingRun:
     grok_step: int | None = None
     grok_seconds: float | None = None
     ms_per_step: float = float("nan")
+    threads: int = 1
     seconds: float = float("nan")
+
+
+def fastest_thread_count(step: Callable[[], None], candidates: tuple[int, ...], repeats: int = 3) -> int:
+    """The candidate thread count with the fastest median `step()`. On a machine shared with other
+    jobs, one thread often beats two: threads that wait for each other on a busy CPU spin."""
+    timings = {}
+    for threads in candidates:
+        torch.set_num_threads(threads)
+        step()  # warm-up
+        runs = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            step()
+            runs.append(time.perf_counter() - started)
+        timings[threads] = sorted(runs)[len(runs) // 2]
+    return min(timings, key=timings.get)
 
 
 def train(
@@ -185,8 +204,18 @@ def train(
     params = {k: v.requires_grad_(True) for k, v in init_params(cfg).items()}
     optimizer = torch.optim.AdamW(params.values(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=cfg.betas)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min((s + 1) / cfg.warmup_steps, 1.0))
+
+    def forward_backward() -> None:
+        F.cross_entropy(final_logits(params, a_train, b_train), y_train).backward()
+        for v in params.values():
+            v.grad = None
+
+    start, previous_threads = time.perf_counter(), torch.get_num_threads()  # the thread choice counts in the time
+    cores = min(4, os.cpu_count() or 1)
+    threads = cfg.threads or fastest_thread_count(forward_backward, tuple(sorted({1, cores})))
+    torch.set_num_threads(threads)
     run = TrainingRun(cfg, params, {k: [] for k in ("step", "train_loss", "test_loss", "train_acc", "test_acc")})
-    start, stop_at = time.perf_counter(), cfg.max_steps
+    stop_at = cfg.max_steps
     bar = tqdm(range(cfg.max_steps + 1), desc=f"training p={p}", disable=not progress, mininterval=1.0)
     for step in bar:
         if step % cfg.checkpoint_every == 0 or step == stop_at:
@@ -217,7 +246,8 @@ def train(
         loss.backward()
         optimizer.step()
         schedule.step()
-    run.seconds = time.perf_counter() - start
+    run.seconds, run.threads = time.perf_counter() - start, threads
+    torch.set_num_threads(previous_threads)
     run.ms_per_step = 1000 * run.seconds / max(step, 1)
     run.params = {k: v.detach() for k, v in params.items()}
     return run

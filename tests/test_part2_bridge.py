@@ -9,7 +9,7 @@ import torch
 
 from part2_grokking.model import Config, final_logits, init_params, to_bridge, train
 
-TINY = Config(p=7, d_model=16, n_heads=2, d_head=8, d_mlp=24, max_steps=5, eval_every=1, checkpoint_every=1, seed=1)
+TINY = Config(p=7, d_model=16, n_heads=2, d_head=8, d_mlp=24, max_steps=5, eval_every=1, checkpoint_every=1, seed=1, threads=1)
 
 
 def _all_inputs(p):
