@@ -5,8 +5,9 @@
 Four experiments, each one training run of many instances side by side:
   (a) 5 features in 2 dimensions, importance 0.9**i, feature probability from 1 down to 0.01:
       2 orthogonal features, then antipodal pairs, then a pentagon;
-  (b) 200 features in 20 dimensions, equal importance, a sweep of sparsity: each feature's
-      dimensionality D_i sticks at fractions (1/2 for antipodal pairs, 2/5, 1/3, ...);
+  (b) 200 features in 20 dimensions, equal importance, feature probability 0.7 down to 0.1: each
+      feature's dimensionality D_i sticks at fractions (2/3 triangles, 1/2 antipodal pairs, 2/5
+      pentagons, ...);
   (c) the phase diagram of one extra feature beside a main one, in 1 dimension, over its
       relative importance and both features' density;
   (d) the ReLU-hidden neuron model: neurons turn polysemantic as features get sparse.
@@ -29,15 +30,19 @@ from exercises.plotting import save_report
 HERE = Path(__file__).parent
 PENTAGON_PROBABILITIES = [1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01]
 FRACTIONS = {"1": 1.0, "3/4": 3 / 4, "2/3": 2 / 3, "1/2": 1 / 2, "2/5": 2 / 5, "3/8": 3 / 8, "1/3": 1 / 3}
+COUNTED = ["1", "3/4", "2/3", "1/2", "2/5"]  # the clusters we count in (b), within CLUSTER_WIDTH
+CLUSTER_WIDTH = 0.05
 FULL = dict(
     pentagon=dict(steps=3000, batch_size=1024, lr=5e-3),
-    geometry=dict(n_features=200, n_hidden=20, instances=16, high=0.7, low=0.05, steps=4000, batch_size=256, lr=5e-3),
+    geometry=dict(n_features=200, n_hidden=20, instances=12, high=0.7, low=0.1, batch_size=256,
+                  schedule=[(3000, 1e-2), (1000, 2e-3)]),
     phase=dict(importances=9, densities=9, replicas=3, steps=3000, batch_size=1024, lr=5e-3),
     neurons=dict(n_features=10, n_hidden=5, probabilities=[1.0, 0.3, 0.1, 0.03], steps=3000, batch_size=1024, lr=5e-3),
 )
 QUICK = dict(
     pentagon=dict(steps=1500, batch_size=1024, lr=1e-2),
-    geometry=dict(n_features=100, n_hidden=10, instances=8, high=0.7, low=0.05, steps=1500, batch_size=256, lr=1e-2),
+    geometry=dict(n_features=100, n_hidden=10, instances=8, high=0.7, low=0.1, batch_size=256,
+                  schedule=[(1000, 1e-2), (500, 2e-3)]),
     phase=dict(importances=5, densities=5, replicas=2, steps=1500, batch_size=512, lr=1e-2),
     neurons=dict(n_features=10, n_hidden=5, probabilities=[1.0, 0.1], steps=1500, batch_size=512, lr=1e-2),
 )
@@ -77,8 +82,8 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     numbers["(a) D of the 5 features at probability 0.1 (pentagon: 0.4)"] = float(pentagon["D"][PENTAGON_PROBABILITIES.index(0.1)].mean())
     numbers["(b) fraction of features with D within 0.05 of 1/2"] = geometry["near_half"]
     numbers["(b) fraction of represented features with D within 0.05 of 1/2"] = geometry["near_half_represented"]
-    for name, share in geometry["fraction_shares"].items():
-        numbers[f"(b) represented features with D within 0.02 of {name}"] = share
+    for name, count in geometry["cluster_counts"].items():
+        numbers[f"(b) represented features with D within {CLUSTER_WIDTH} of {name}, all instances"] = float(count.sum())
     numbers["(c) dense cells in the paper's phase"] = phase["dense_agreement"]
     numbers["(c) superposition cells at the sparsest density"] = phase["sparse_superposition"]
     numbers["(d) polysemantic neurons, densest"] = float(neurons["polysemantic"][0])
@@ -94,11 +99,16 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
 
 
 def _train(ex, model, probability, importance, config, what):
-    with tqdm(total=1, desc=f"training {what}", leave=False) as bar:
-        losses = ex.train_toy_model(model, probability, importance, steps=config["steps"],
-                                    batch_size=config["batch_size"], lr=config["lr"], seed=0)
-        bar.update()
-    return losses.cpu()
+    """Trains with config's steps and lr, or with its `schedule` of (steps, lr) stages (a fresh Adam and
+    fresh batches each stage: a few large steps to settle the geometry, then smaller ones to sharpen it)."""
+    schedule = config.get("schedule", [(config.get("steps"), config.get("lr"))])
+    losses = []
+    with tqdm(total=len(schedule), desc=f"training {what}", leave=False) as bar:
+        for stage, (steps, lr) in enumerate(schedule):
+            losses.append(ex.train_toy_model(model, probability, importance, steps=steps,
+                                             batch_size=config["batch_size"], lr=lr, seed=stage).cpu())
+            bar.update()
+    return torch.cat(losses)
 
 
 def _pentagon(ex, config, device) -> dict:
@@ -123,12 +133,12 @@ def _geometry(ex, config, device) -> dict:
     W = model.W.detach().cpu()
     D = ex.feature_dimensionality(W)
     live = W.norm(dim=1) > 0.5
-    shares = {name: float(((D[live] - value).abs() < 0.02).float().mean()) for name, value in FRACTIONS.items()}
+    counts = {name: (((D - FRACTIONS[name]).abs() < CLUSTER_WIDTH) & live).sum(dim=-1) for name in COUNTED}  # [instances]
     return dict(probability=probability.cpu(), D=D, live=live, n_hidden=config["n_hidden"],
                 dims_per_feature=config["n_hidden"] / (W**2).sum(dim=(1, 2)),
-                near_half=float(((D - 0.5).abs() < 0.05).float().mean()),
-                near_half_represented=float(((D[live] - 0.5).abs() < 0.05).float().mean()),
-                fraction_shares=shares)
+                near_half=float(((D - 0.5).abs() < CLUSTER_WIDTH).float().mean()),
+                near_half_represented=float(((D[live] - 0.5).abs() < CLUSTER_WIDTH).float().mean()),
+                cluster_counts=counts)
 
 
 def _phase(ex, config, device) -> dict:
@@ -177,11 +187,14 @@ def _print(numbers, pentagon, geometry, phase, neurons, settings, device) -> Non
           "at 1, 3/4, 2/3, 1/2, 2/5, 3/8, ...; a wide plateau at 1/2 (antipodal pairs).")
     print(f"    fraction of all features with D within 0.05 of 1/2: {numbers['(b) fraction of features with D within 0.05 of 1/2']:.3f}"
           f"  (of represented features: {geometry['near_half_represented']:.3f})")
-    print("    represented features within 0.02 of: "
-          + ", ".join(f"{name}: {share:.3f}" for name, share in geometry["fraction_shares"].items()))
-    for p, dims, D, live in zip(geometry["probability"].tolist(), geometry["dims_per_feature"].tolist(), geometry["D"], geometry["live"]):
-        print(f"    probability {p:.3f}: dimensions per feature {dims:.3f}, represented {int(live.sum())}, "
-              f"median D of represented {D[live].median().item() if live.any() else float('nan'):.3f}")
+    print(f"    represented features with D within {CLUSTER_WIDTH} of each fraction, per instance "
+          "(the windows of 2/5 and 3/8, 1/3 overlap):")
+    print("    probability  1/(1-S)  dims/feature  represented  " + "  ".join(f"{name:>4}" for name in COUNTED))
+    counts = geometry["cluster_counts"]
+    for k, (p, dims, live) in enumerate(zip(geometry["probability"].tolist(), geometry["dims_per_feature"].tolist(), geometry["live"])):
+        print(f"    {p:11.3f}  {1 / p:7.2f}  {dims:12.3f}  {int(live.sum()):11d}  "
+              + "  ".join(f"{int(counts[name][k]):4d}" for name in COUNTED))
+    print("    all instances" + " " * 33 + "  ".join(f"{int(counts[name].sum()):4d}" for name in COUNTED))
     print("(c) phase diagram, 2 features in 1 dimension (rows: relative importance of the extra feature, high to low; "
           "columns: density, 1 down to 0.01; 0 not represented, 1 dedicated, 2 superposition):")
     for r, row in zip(phase["relative_importance"].flip(0).tolist(), phase["phases"].flip(0).tolist()):
