@@ -10,7 +10,8 @@ not depend on the batch: the residual stream at the '=' position before attentio
 vector, so its query is one vector per head; the keys and values of token a at position 0 (and b
 at position 1) are tables with p rows. `final_logits` computes those tables once per step, looks
 each example's rows up with a one-hot matrix product (cheap to differentiate, unlike an index
-whose backward pass scatters), and runs the MLP on the last position only. The weights are kept
+whose backward pass scatters), runs the MLP on the last position only, and multiplies W_out by
+W_U before the [n, d_mlp] activations meet them. The weights are kept
 under transformer_lens names and shapes (`embed.W_E`, `blocks.0.attn.W_Q` as [heads, d_model,
 d_head], ...), so `to_bridge` loads them into a `TransformerBridge` for the analysis.
 """
@@ -107,8 +108,9 @@ def final_logits(params: dict[str, Tensor], a: Int[Tensor, " n"], b: Int[Tensor,
         + pattern[..., 2, None] * equals_value
     )
     resid_mid = equals + mixed.flatten(1) @ W_O.flatten(0, 1)
-    resid_post = resid_mid + torch.relu(resid_mid @ W_in + b_in) @ W_out + b_out
-    return resid_post @ W_U
+    neurons = torch.relu(resid_mid @ W_in + b_in)
+    # (resid_mid + neurons @ W_out + b_out) @ W_U, with W_out @ W_U [d_mlp, p] multiplied first: cheaper.
+    return neurons @ (W_out @ W_U) + (resid_mid + b_out) @ W_U
 
 
 def to_tl_state_dict(params: dict[str, Tensor]) -> dict[str, Tensor]:
