@@ -20,7 +20,7 @@ HEADER = (
 )
 
 
-def _is_exercise_decorator(node: ast.expr) -> bool:
+def is_exercise_decorator(node: ast.expr) -> bool:
     return (isinstance(node, ast.Name) and node.id == "exercise") or (
         isinstance(node, ast.Attribute) and node.attr == "exercise"
     )
@@ -35,7 +35,7 @@ def exercise_functions(source: str) -> list[tuple[str, ast.FunctionDef]]:
             if isinstance(node, ast.ClassDef):
                 visit(node.body, f"{prefix}{node.name}.")
             elif isinstance(node, ast.FunctionDef) and any(
-                _is_exercise_decorator(d) for d in node.decorator_list
+                is_exercise_decorator(d) for d in node.decorator_list
             ):
                 found.append((prefix + node.name, node))
 
