@@ -105,6 +105,8 @@ def class_mean_images(
 ) -> Float[Tensor, "classes 28 28"]:
     """The average image of each class, as 28x28 images (row c is the mean of all images of class c).
 
+    A class with no images gets an all-zero image (not NaN from dividing by a count of zero).
+
     Hint: a boolean mask per class, or index_add_ on a zero tensor and a count per class.
     """
     raise NotImplementedError
