@@ -21,6 +21,7 @@ from exercises import grading
 from exercises.parts import Part, part_of_path
 
 MUTANTS = "mutants"
+IMPORT_PROBLEMS = pytest.StashKey[dict]()  # part folder -> why its exercises.py does not import
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,7 +63,11 @@ def graded(request: pytest.FixtureRequest):
     variant = getattr(request, "param", None)
     if variant is not None:
         return grading.variant_module(part, grading.exercise_of_test_file(Path(request.node.path)), variant)
-    return grading.load_target(part, target_of(request.config))
+    target = target_of(request.config)
+    problem = request.config.stash[IMPORT_PROBLEMS].get(part.folder) if target == "exercises" else None
+    if problem:
+        pytest.fail(problem, pytrace=False)
+    return grading.load_target(part, target)
 
 
 @pytest.fixture
@@ -81,13 +86,27 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Course-wide checks (tests/) grade the course, not a learner: they run with the solutions."""
+    """Course-wide checks (tests/) grade the course, not a learner: they run with the solutions.
+
+    An exercises.py that does not import is reported once, by the first of its part's tests; the
+    others are skipped, so a syntax error is one message at the learner's line, not one per test.
+    """
+    config.stash[IMPORT_PROBLEMS] = {}
     if target_of(config) == "solutions":
         return
     skip = pytest.mark.skip(reason="course-wide checks run with --target=solutions (maintainers)")
+    reported: set[str] = set()
     for item in items:
-        if part_of_path(Path(item.path)) is None:
+        part = part_of_path(Path(item.path))
+        if part is None:
             item.add_marker(skip)
+        elif target_of(config) == "exercises" and "graded" in getattr(item, "fixturenames", ()):
+            problems = config.stash[IMPORT_PROBLEMS]
+            if part.folder not in problems:
+                problems[part.folder] = grading.import_problem(part)
+            if problems[part.folder] and part.folder in reported:
+                item.add_marker(pytest.mark.skip(reason=f"{part.short}: exercises.py does not import (see the first failure)"))
+            reported.add(part.folder)
 
 
 # --- failure reports that teach ---
@@ -108,6 +127,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     excinfo = call.excinfo
     if excinfo is None or report.passed:
         return report
+    failed_at = [e.lineno + 1 for e in excinfo.traceback if Path(str(e.path)) == Path(item.path)]
+    if failed_at:  # the test file's line that failed: the mutant-reachability check reads it
+        report.user_properties.append(("failed_at", failed_at[-1]))
     if part_of_path(Path(item.path)) is not None:  # headline "test_linear_forward.py::test_by_hand"
         path, line, name = report.location
         report.location = (path, line, f"{Path(item.path).name}::{name}")
@@ -145,6 +167,7 @@ class _JsonReport:
             if entry.get("outcome") not in ("failed", "error"):
                 entry["outcome"] = "error" if report.when != "call" and report.failed else report.outcome
                 entry["message"] = str(report.longrepr)[-2000:] if report.longrepr else ""
+                entry["failed_at"] = dict(report.user_properties).get("failed_at")
 
     def pytest_sessionfinish(self) -> None:
         Path(self.path).write_text(json.dumps(self.results, indent=1))

@@ -8,11 +8,13 @@ Part tests use the ``graded`` and ``reference`` fixtures (conftest.py) and these
 
 import copy
 import importlib
+import inspect
 import os
 import re
+import traceback
 import types
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Sequence
 
 import pytest
 import torch
@@ -56,6 +58,29 @@ def load_target(part: Part | str, target: str | None = None) -> types.ModuleType
         raise ValueError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
     name = f"{part.folder}.exercises" if target == "exercises" else f"solutions.{part.folder}"
     return importlib.import_module(name)
+
+
+def import_problem(part: Part) -> str | None:
+    """Why the learner's exercises.py of `part` does not import, in a line or three; None if it does.
+
+    The file is compiled first, so a syntax error is reported at its line without running anything.
+    """
+    path = part.exercises_path
+    try:
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    except SyntaxError as error:
+        text = (error.text or "").rstrip("\n")
+        code = text.lstrip()
+        caret = " " * max((error.offset or 1) - 1 - (len(text) - len(code)), 0) + "^"
+        return (f"{part.folder}/exercises.py does not import: {type(error).__name__} at line {error.lineno}: "
+                f"{error.msg}\n    {code}\n    {caret}")
+    try:
+        importlib.import_module(f"{part.folder}.exercises")
+    except (Exception, SystemExit) as error:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).name == "exercises.py"]
+        at = f" at line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
+        return f"{part.folder}/exercises.py does not import: {type(error).__name__}{at}\n    {error}"
+    return None
 
 
 def load_reference(part: Part) -> types.ModuleType:
@@ -146,22 +171,45 @@ def _same(a: Any, b: Any) -> bool:
         return True
 
 
-def call_graded(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+def call_graded(
+    fn: Callable, *args: Any, changes: Iterable[str] = (), returns: Sequence[str] | None = None, **kwargs: Any
+) -> Any:
     """Calls the graded `fn` on copies of the inputs, and fails if it edits them in place.
 
     The originals stay untouched for the reference, so a learner's in-place edit cannot make
-    the reference compute something else.
+    the reference compute something else. The arguments named in `changes` are meant to change
+    (a trainer's model): they are handed over as they are, so the test inspects what the graded
+    code really did to them; give the reference its own object. `returns` names the values of a
+    tuple result ("params", "losses"): a result of another type or length is reported as such.
     """
-    copies_args = [_copy(a) for a in args]
-    copies_kwargs = {k: _copy(v) for k, v in kwargs.items()}
-    before = [_snapshot(a) for a in copies_args], {k: _snapshot(v) for k, v in copies_kwargs.items()}
-    result = fn(*copies_args, **copies_kwargs)
     names = _argument_names(fn, len(args))
-    for i, (old, new) in enumerate(zip(before[0], copies_args)):
-        _fail_if_changed(fn, names[i], old, new)
-    for key, old in before[1].items():
-        _fail_if_changed(fn, key, old, copies_kwargs[key])
+    changes = set(changes)
+    unknown = changes - set(names) - set(kwargs)
+    if unknown:
+        raise pytest.UsageError(f"call_graded({_name(fn)}): changes={sorted(unknown)} names no argument passed")
+    given_args = [a if name in changes else _copy(a) for name, a in zip(names, args)]
+    given_kwargs = {k: v if k in changes else _copy(v) for k, v in kwargs.items()}
+    watched = [(name, a) for name, a in zip(names, given_args) if name not in changes]
+    watched += [(k, v) for k, v in given_kwargs.items() if k not in changes]
+    before = [_snapshot(value) for _, value in watched]
+    result = fn(*given_args, **given_kwargs)
+    for (name, value), old in zip(watched, before):
+        _fail_if_changed(fn, name, old, value)
+    if returns is not None:
+        _check_returns(fn, result, tuple(returns))
     return result
+
+
+def _check_returns(fn: Callable, result: Any, names: tuple[str, ...]) -> None:
+    expected = f"a tuple of {len(names)} values ({', '.join(names)})"
+    if result is None:
+        pytest.fail(f"{_name(fn)} returned None; it should return {expected}. Did you forget `return`?", pytrace=False)
+    if not isinstance(result, (tuple, list)):
+        pytest.fail(f"{_name(fn)} returned a {type(result).__name__}; it should return {expected}, "
+                    f"as in `return {', '.join(names)}`.", pytrace=False)
+    if len(result) != len(names):
+        pytest.fail(f"{_name(fn)} returned {len(result)} value(s); it should return {expected}, "
+                    f"as in `return {', '.join(names)}`.", pytrace=False)
 
 
 def _copy(value: Any) -> Any:
@@ -182,8 +230,6 @@ def _copyable(value: Any) -> bool:
 
 
 def _argument_names(fn: Callable, count: int) -> list[str]:
-    import inspect
-
     try:
         params = list(inspect.signature(fn).parameters)
     except (TypeError, ValueError):
@@ -192,14 +238,16 @@ def _argument_names(fn: Callable, count: int) -> list[str]:
 
 
 def _fail_if_changed(fn: Callable, name: str, old: Any, new: Any) -> None:
-    if isinstance(new, torch.nn.Module) or not _copyable(new):
-        return  # modules are meant to be trained in place; plain values cannot change
-    if not _same(old, _snapshot(new)):
-        pytest.fail(
-            f"{_name(fn)} changed its input `{name}` in place. Compute a new tensor instead "
-            f"(for example `x = x * 2`, not `x *= 2`; no `.add_()`-style methods).",
-            pytrace=False,
-        )
+    if not _copyable(new) or _same(old, _snapshot(new)):
+        return
+    if isinstance(new, torch.nn.Module):
+        pytest.fail(f"{_name(fn)} changed the weights of `{name}` in place; it should only read them "
+                    f"(no optimizer steps, no `.data` or `.add_()` edits on its parameters).", pytrace=False)
+    pytest.fail(
+        f"{_name(fn)} changed its input `{name}` in place. Compute a new tensor instead "
+        f"(for example `x = x * 2`, not `x *= 2`; no `.add_()`-style methods).",
+        pytrace=False,
+    )
 
 
 def _name(fn: Callable) -> str:
@@ -218,42 +266,74 @@ def check_tensor(
     rtol: float = 1e-4,
     hint: str | None = None,
     check_dtype: bool = True,
+    against: str = "the reference",
 ) -> None:
-    """Fails with shape, dtype and the first differing entries when `actual` != `expected`."""
+    """Fails with shape, dtype and the first differing entries when `actual` != `expected`.
+
+    `against` says what `expected` is ("the reference", "the closed form ...", "a hand-computed
+    case"). The hint is shown only for wrong shapes and values, the failures it is written for.
+    """
     suffix = f"\nHint: {hint}" if hint else ""
+    if actual is None:
+        pytest.fail(f"{what} returned None; it should return a torch.Tensor. Did you forget `return`?", pytrace=False)
     if not isinstance(actual, torch.Tensor):
-        pytest.fail(f"{what} should return a torch.Tensor, got {type(actual).__name__}{suffix}", pytrace=False)
+        pytest.fail(f"{what} should return a torch.Tensor, got {type(actual).__name__}", pytrace=False)
     if actual.shape != expected.shape:
         pytest.fail(
             f"{what} has the wrong shape: got {tuple(actual.shape)}, expected {tuple(expected.shape)}{suffix}",
             pytrace=False,
         )
     if check_dtype and actual.dtype != expected.dtype:
-        pytest.fail(f"{what} has dtype {actual.dtype}, expected {expected.dtype}{suffix}", pytrace=False)
+        pytest.fail(f"{what} has dtype {actual.dtype}, expected {expected.dtype} (as {against})", pytrace=False)
     actual_cmp, expected_cmp = actual.detach().to(torch.float64), expected.detach().to(torch.float64)
     close = torch.isclose(actual_cmp, expected_cmp, atol=atol, rtol=rtol, equal_nan=True)
     if bool(close.all()):
         return
+    pytest.fail(_difference_report(actual_cmp, expected_cmp, close, what, against) + suffix, pytrace=False)
+
+
+def _difference_report(actual: torch.Tensor, expected: torch.Tensor, close: torch.Tensor, what: str, against: str) -> str:
     wrong = (~close).nonzero()
-    lines = [
-        f"{what} differs from the reference in {len(wrong)} of {close.numel()} entries "
-        f"(max abs difference {float((actual_cmp - expected_cmp).abs().nan_to_num(float('inf')).max()):.4g}):"
-    ]
+    nan, inf = actual.isnan() & ~close, actual.isinf() & ~close
+    if nan.any() or inf.any():
+        kind, mask = ("NaN", nan) if nan.any() else ("inf", inf)
+        where = ", ".join(str(tuple(i)) for i in mask.nonzero()[:5].tolist())
+        head = (f"{what} has {kind} at {int(mask.sum())} of {close.numel()} entries (first at {where}); "
+                f"{against} does not. Look for a division by zero, log(0) or exp overflow.")
+    else:
+        largest = float((actual - expected).abs()[~close].max())
+        head = (f"{what} differs from {against} in {len(wrong)} of {close.numel()} entries "
+                f"(largest difference {largest:.4g}):")
+    lines = [head]
     for index in wrong[:5].tolist():
         where = tuple(index)
-        lines.append(f"  at {where}: got {float(actual_cmp[where]):.6g}, expected {float(expected_cmp[where]):.6g}")
-    pytest.fail("\n".join(lines) + suffix, pytrace=False)
+        lines.append(f"  at {where}: got {float(actual[where]):.6g}, expected {float(expected[where]):.6g}")
+    return "\n".join(lines)
 
 
-def check_close(actual: Any, expected: float, *, what: str, atol: float = 1e-5, rtol: float = 1e-4, hint: str | None = None) -> None:
+def check_close(
+    actual: Any,
+    expected: float,
+    *,
+    what: str,
+    atol: float = 1e-5,
+    rtol: float = 1e-4,
+    hint: str | None = None,
+    against: str = "the reference",
+) -> None:
     """Like check_tensor for one number (a float or a 0-d tensor)."""
     suffix = f"\nHint: {hint}" if hint else ""
+    if actual is None:
+        pytest.fail(f"{what} returned None; it should return a number. Did you forget `return`?", pytrace=False)
     try:
         value = float(actual)
     except (TypeError, ValueError, RuntimeError):
-        pytest.fail(f"{what} should be a single number, got {type(actual).__name__}{suffix}", pytrace=False)
+        pytest.fail(f"{what} should be a single number, got {type(actual).__name__}", pytrace=False)
+    if value != value or value in (float("inf"), float("-inf")):
+        pytest.fail(f"{what} is {value}; {against} gives {float(expected):.6g}. Look for a division by zero, "
+                    f"log(0) or exp overflow.{suffix}", pytrace=False)
     if not abs(value - float(expected)) <= atol + rtol * abs(float(expected)):
-        pytest.fail(f"{what}: got {value:.6g}, expected {float(expected):.6g}{suffix}", pytrace=False)
+        pytest.fail(f"{what}: got {value:.6g}, expected {float(expected):.6g} ({against}){suffix}", pytrace=False)
 
 
 def check(condition: bool, message: str) -> None:

@@ -10,19 +10,25 @@ def _batch(generator):
 
 
 def test_matches_reference(graded, reference):
-    model, expected_model = tiny_model(), tiny_model()  # call_graded trains a copy of `model`
-    losses = call_graded(graded.train_attn_only, model, _batch, steps=6, lr=1e-2, seed=4)
+    model, expected_model = tiny_model(), tiny_model()  # the same weights: one for each implementation
+    losses = call_graded(graded.train_attn_only, model, _batch, steps=6, lr=1e-2, seed=4, changes=("model",))
     expected = reference.train_attn_only(expected_model, _batch, steps=6, lr=1e-2, seed=4)
     check(isinstance(losses, list) and len(losses) == 6 and all(isinstance(v, float) for v in losses),
           f"train_attn_only(steps=6) should return a list of 6 floats, got {losses!r}")
     check_tensor(torch.tensor(losses), torch.tensor(expected), atol=1e-4,
                  what="the losses of train_attn_only(tiny model, period-3 batches, steps=6, lr=1e-2, seed=4)",
                  hint="AdamW(model.parameters(), lr, weight_decay); one generator seeded once; zero the grads every step.")
+    trained, expected_trained = model.state_dict(), expected_model.state_dict()
+    for name in expected_trained:
+        check_tensor(trained[name], expected_trained[name], atol=1e-4,
+                     what=f"the trained model's {name} after train_attn_only(steps=6)",
+                     hint="train the model you are given, in place (do not copy it); return only the losses.")
 
 
 def test_tracking_and_learning(graded):
     model, calls = tiny_model(), []
-    losses = call_graded(graded.train_attn_only, model, _batch, steps=60, lr=1e-2, seed=0, every=25, track=calls.append)
+    losses = call_graded(graded.train_attn_only, model, _batch, steps=60, lr=1e-2, seed=0, every=25, track=calls.append,
+                         changes=("model",))
     check(calls == [0, 25, 50, 60], f"track should be called at steps 0, 25, 50 and once at the end (60); got {calls}")
     check(sum(losses[-10:]) / 10 < losses[0] - 0.3,
           f"60 steps on period-3 data should lower the loss: first {losses[0]:.2f}, last 10 average {sum(losses[-10:]) / 10:.2f}")

@@ -1,5 +1,7 @@
 """Known-wrong versions of part 1's exercises: the course checks that the tests catch each one."""
 
+import copy
+
 import torch
 from einops import einsum
 
@@ -205,3 +207,9 @@ def classify_squared(W, threshold=0.5):
 @mutant("classify_phase", "threshold fixed at 0.5")
 def classify_fixed_threshold(W, threshold=0.5):
     return ref.classify_phase(W)
+
+
+@mutant("train_toy_model", "trains a private copy: the model it was given stays untrained")
+def train_a_copy(model, feature_probability, importance, *, steps, batch_size, lr, seed=0):
+    return ref.train_toy_model(copy.deepcopy(model), feature_probability, importance, steps=steps,
+                               batch_size=batch_size, lr=lr, seed=seed)

@@ -1,5 +1,7 @@
 """Known-wrong versions of part 3's exercises: the course checks that the tests catch each one."""
 
+import copy
+
 import einops
 import torch
 
@@ -179,3 +181,17 @@ def train_same_batch(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0,
 def train_no_final_track(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
     return ref.train_attn_only(model, make_batch, steps=steps, lr=lr, weight_decay=weight_decay, seed=seed,
                                every=every, track=(lambda s: track(s) if s < steps else None) if track else None)
+
+
+@mutant("train_attn_only", "trains a private copy: the model it was given stays untrained")
+def train_a_copy(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    return ref.train_attn_only(copy.deepcopy(model), make_batch, steps=steps, lr=lr, weight_decay=weight_decay,
+                               seed=seed, every=every, track=track)
+
+
+@mutant("train_attn_only", "leaves the model in training mode")
+def train_no_eval(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    losses = ref.train_attn_only(model, make_batch, steps=steps, lr=lr, weight_decay=weight_decay, seed=seed,
+                                 every=every, track=track)
+    model.train()
+    return losses
