@@ -16,6 +16,7 @@ import traceback
 from pathlib import Path
 
 from exercises.data import DataFileError
+from exercises.device import DeviceError, get_device
 from exercises.grading import exercise_file_stem
 from exercises.parts import PARTS, ROOT, Part, PartNotBuilt, UnknownPart, built_part, built_parts
 from exercises.stubgen import exercise_functions
@@ -101,6 +102,8 @@ def _matching(part: Part, exercise: str | None) -> list[str]:
 
 def replicate(args: argparse.Namespace) -> int:
     part = built_part(args.part)
+    if args.device is not None:
+        get_device(args.device)  # an unknown or unusable device fails here, in one line, before any work
     module = importlib.import_module(f"{part.folder}.replicate")
     out_dir = Path(args.out) if args.out else part.path / "figures"
     try:
@@ -140,6 +143,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.command(args)
-    except (UnknownPart, PartNotBuilt, DataFileError) as error:
+    except (UnknownPart, PartNotBuilt, DataFileError, DeviceError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

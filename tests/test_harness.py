@@ -155,3 +155,85 @@ def save_png_grid_of_two(tmp_path):
 
     images = torch.stack([torch.eye(3), -torch.eye(3)]).numpy()
     return save_png_grid(tmp_path / "two.png", images, cols=2, scale=1, pad=1)
+
+
+# --- issue 10: arguments meant to change, in-place edits of models, NaN/inf, arity, devices ---
+
+
+def test_changes_hands_over_the_argument_itself_and_still_guards_the_others():
+    model, other = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+
+    def train(model, other):
+        with torch.no_grad():
+            model.weight.add_(1.0)
+        return other(torch.ones(2))
+
+    before = model.weight.detach().clone()
+    call_graded(train, model, other, changes=("model",))
+    assert torch.equal(model.weight, before + 1.0), "the model named in changes= must be the one trained"
+
+    def peek(model, other):
+        with torch.no_grad():
+            other.bias.zero_()
+
+    with pytest.raises(pytest.fail.Exception, match=r"peek changed the weights of `other` in place"):
+        call_graded(peek, model, torch.nn.Linear(2, 2), changes=("model",))
+    with pytest.raises(pytest.UsageError, match=r"changes=\['modle'\] names no argument"):
+        call_graded(train, model, other, changes=("modle",))
+
+
+def test_a_wrong_return_arity_gets_its_own_message():
+    def only_losses(params):
+        return [1.0, 2.0, 3.0]
+
+    with pytest.raises(pytest.fail.Exception, match=r"only_losses returned 3 value\(s\); it should return a tuple of 2 "
+                                                    r"values \(params, losses\), as in `return params, losses`"):
+        call_graded(only_losses, torch.ones(2), returns=("params", "losses"))
+    with pytest.raises(pytest.fail.Exception, match=r"returned None.*Did you forget `return`"):
+        call_graded(lambda x: None, torch.ones(2), returns=("params", "losses"))
+
+
+def test_nan_and_inf_are_named_and_hints_stay_with_their_failure():
+    with pytest.raises(pytest.fail.Exception, match=r"f\(x\) has NaN at 1 of 3 entries \(first at \(1,\)\)") as nan:
+        check_tensor(torch.tensor([0.0, float("nan"), 1.0]), torch.zeros(3), what="f(x)", hint="H")
+    assert "inf" not in str(nan.value).split("\n")[0]
+    with pytest.raises(pytest.fail.Exception, match=r"f\(x\) has inf at 1 of 3 entries"):
+        check_tensor(torch.tensor([0.0, float("inf"), 1.0]), torch.zeros(3), what="f(x)")
+    with pytest.raises(pytest.fail.Exception, match=r"differs from the closed form 0 in 1 of 3") as other:
+        check_tensor(torch.tensor([0.0, 2.0, 0.0]), torch.zeros(3), what="f(x)", against="the closed form 0")
+    for wrong in (torch.zeros(3, dtype=torch.float64), [0.0, 0.0, 0.0]):
+        with pytest.raises(pytest.fail.Exception) as failure:
+            check_tensor(wrong, torch.zeros(3), what="f(x)", hint="the hint about values")
+        assert "Hint" not in str(failure.value), f"a hint about values shown for {type(wrong)}: {failure.value}"
+
+
+def test_unknown_or_missing_devices_are_one_line_errors(capsys):
+    from exercises.device import DeviceError, get_device
+
+    with pytest.raises(DeviceError, match=r"--device tpu: unknown device.*--device cpu"):
+        get_device("tpu")
+    if not torch.cuda.is_available():
+        assert cli_main(["replicate", "part1", "--device", "cuda", "--quick"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: --device cuda:") and "--device cpu" in err and "\n" not in err, err
+
+
+def test_an_exercises_file_that_does_not_import_is_reported_once(tmp_path):
+    """A syntax error in part 2's exercises.py: one short message at the learner's line, not one per test."""
+    import shutil
+
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for folder in ("exercises", "solutions", "part2_grokking"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "figures"))
+    path = tmp_path / "part2_grokking" / "exercises.py"
+    lines = path.read_text().splitlines()
+    broken = next(i for i, line in enumerate(lines) if line.strip() == "raise NotImplementedError")
+    lines[broken] = lines[broken] + "("
+    path.write_text("\n".join(lines) + "\n")
+    result = subprocess.run([sys.executable, "-m", "pytest", "part2_grokking", "-p", "no:warnings"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert f"part2_grokking/exercises.py does not import: SyntaxError at line {broken + 1}" in output, output
+    assert output.count("does not import") == 1 and "24 skipped, 1 error" in output, output
+    assert len(output.splitlines()) < 30, output

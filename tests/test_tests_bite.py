@@ -1,9 +1,12 @@
-"""Every exercise has a test file and mutants; every test fails on the stubs; every mutant is caught.
+"""Every exercise has a test file and mutants; every test fails on the stubs; every mutant is caught;
+every check in a part's test files is reached by a mutant (a check no wrong code can fail is a defect).
 
 One pytest run with --target=mutants grades each test against the generated stubs and each
-known-wrong version of its exercise (solutions/mutants/), and records the outcomes.
+known-wrong version of its exercise (solutions/mutants/), and records the outcomes and the line of
+the test file that failed (conftest.py's report).
 """
 
+import ast
 import json
 import subprocess
 import sys
@@ -82,3 +85,35 @@ def test_every_mutant_is_caught(part, mutant_run):
 def _exercise_of(part, path: str) -> str:
     stem = Path(path).stem.removeprefix("test_")
     return next(n for n in _exercises(part) if exercise_file_stem(n) == stem)
+
+
+def check_sites(test_file: Path) -> list[ast.AST]:
+    """Every check in a test file: asserts and calls of check*/fail, nested in helpers too."""
+    sites = []
+    for node in ast.walk(ast.parse(test_file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Assert):
+            sites.append(node)
+        elif isinstance(node, ast.Call):
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name.startswith("check") or name == "fail":
+                sites.append(node)
+    return sites
+
+
+@pytest.mark.parametrize("part", PARTS, ids=[p.short for p in PARTS])
+def test_every_check_is_reached_by_a_mutant(part, mutant_run):
+    failed_lines: dict[str, set[int]] = {}
+    for result in mutant_run.values():
+        if result.get("failed_at"):
+            failed_lines.setdefault(result["path"], set()).add(result["failed_at"])
+    unreached = []
+    for test_file in sorted(part.tests_path.glob("test_*.py")):
+        lines = failed_lines.get(str(test_file), set())
+        for site in check_sites(test_file):
+            if not any(site.lineno <= line <= site.end_lineno for line in lines):
+                source = ast.get_source_segment(test_file.read_text(encoding="utf-8"), site).splitlines()[0]
+                unreached.append(f"{test_file.relative_to(ROOT)}:{site.lineno}: {source}")
+    assert unreached == [], (
+        f"{part.short}: checks that no mutant fails (add a mutant in solutions/mutants/{part.folder}.py that "
+        f"fails there, or drop the check if another one always fails first):\n" + "\n".join(unreached)
+    )
