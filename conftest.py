@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 import torch
 
-from exercises import grading
+from exercises import golden, grading
 from exercises.parts import Part, part_of_path
 
 MUTANTS = "mutants"
@@ -32,6 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"what the part tests grade (default: ${grading.TARGET_ENV} or 'exercises')",
     )
     parser.addoption("--report-json", default=None, help="write each test's outcome to this JSON file")
+    golden.add_options(parser)
 
 
 def target_of(config: pytest.Config) -> str:
@@ -72,8 +73,8 @@ def graded(request: pytest.FixtureRequest):
 
 @pytest.fixture
 def reference(request: pytest.FixtureRequest):
-    """The reference solutions of the test's part."""
-    return grading.load_reference(_test_part(request))
+    """The reference solutions of the test's part, or their recorded outputs where solutions/ is absent."""
+    return golden.reference(request, _test_part(request))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -174,6 +175,11 @@ class _JsonReport:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    golden.configure(config)
     path = config.getoption("--report-json")
     if path:
         config.pluginmanager.register(_JsonReport(path, config.rootpath), "report-json")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    golden.unconfigure()
