@@ -21,6 +21,7 @@ from exercises import golden, grading
 from exercises.parts import Part, part_of_path
 
 MUTANTS = "mutants"
+COURSE_CHECK_TIMEOUT = 300  # seconds, for tests/ (maintainers' checks) without a timeout of their own
 IMPORT_PROBLEMS = pytest.StashKey[dict]()  # part folder -> why its exercises.py does not import
 
 
@@ -93,6 +94,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     others are skipped, so a syntax error is one message at the learner's line, not one per test.
     """
     config.stash[IMPORT_PROBLEMS] = {}
+    for item in items:  # the 20 s limit is for a learner's tests; course-wide checks load real models
+        if part_of_path(Path(item.path)) is None and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(COURSE_CHECK_TIMEOUT))
     if target_of(config) == "solutions":
         return
     skip = pytest.mark.skip(reason="course-wide checks run with --target=solutions (maintainers)")
