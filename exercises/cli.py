@@ -4,6 +4,7 @@
     python -m exercises check part0           # run part 0's tests with friendly output
     python -m exercises replicate part0       # run part 0's experiment on your code
     python -m exercises replicate part0 --target solutions --quick
+    python -m exercises grade SUBMISSION_DIR --out result.json   # teachers (exercises/grade.py)
 """
 
 import argparse
@@ -15,6 +16,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from exercises import grade as grader
 from exercises.data import DataFileError
 from exercises.device import DeviceError, get_device
 from exercises.grading import exercise_file_stem
@@ -136,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(command=replicate)
     for p in sub.choices.values():
         p.add_argument("--target", choices=("exercises", "solutions"), default=argparse.SUPPRESS)
+    p = sub.add_parser("grade", help="teachers: grade a learner's submission (see exercises/grade.py)")
+    grader.build_parser(p).set_defaults(command=grader.run)
     return parser
 
 

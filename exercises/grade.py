@@ -1,0 +1,411 @@
+"""The teachers' grader: points per exercise for one learner's submission.
+
+    python -m exercises grade SUBMISSION_DIR --out result.json                     # Classroom 50's result/v1
+    python -m exercises grade SUBMISSION_DIR --out results.json --format gradescope
+    python -m exercises grade SUBMISSION_DIR --out result.json --parts 0 1 --summary summary.md
+
+It runs from the teacher's pristine copy of the course (this checkout) and takes only the
+learner's `partN_*/exercises.py` files from SUBMISSION_DIR: the tests, the harness, the
+configuration and the reference outputs all come from here, so nothing else the learner
+changed (pytest.ini, conftest.py, pyproject.toml, workflows, environment variables) counts.
+
+Each part is graded in one pytest process with a hard time limit (so many seconds per
+exercise); the process group is killed when it ends, so nothing is left running. The grade
+comes from what the harness records per test, never from an exit code. The reference is the
+recorded one (tests/golden.pt): solutions/ is never imported, and an exercises.py that imports
+`solutions` scores 0 for its part, as does one that exits or fails while being imported.
+An exercise scores its points when every one of its tests passes.
+"""
+
+import argparse
+import datetime
+import importlib
+import importlib.abc
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from exercises.grading import exercise_file_stem
+from exercises.parts import ROOT, Part, built_parts, find_part
+from exercises.stubgen import exercise_names
+
+POINTS_PER_EXERCISE = 10
+TIME_LIMIT_PER_EXERCISE = 60  # seconds; a part's process is stopped after this times its exercises, plus start-up
+START_UP_SECONDS = 60
+RESULT_SCHEMA = "classroom50/result/v1"
+FORMATS = ("classroom50", "gradescope")
+# Environment variables a submission's own CI could set to change what pytest grades: never passed on.
+_DROPPED_ENV = ("MECH_INTERP_TARGET", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONSTARTUP")
+
+
+@dataclass
+class ExerciseResult:
+    part: str
+    name: str
+    passed: bool
+    message: str = ""
+    points: int = POINTS_PER_EXERCISE
+
+    @property
+    def label(self) -> str:
+        return f"{self.part} {self.name}"
+
+    @property
+    def score(self) -> int:
+        return self.points if self.passed else 0
+
+
+@dataclass
+class Grade:
+    exercises: list[ExerciseResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> int:
+        return sum(e.score for e in self.exercises)
+
+    @property
+    def max_score(self) -> int:
+        return sum(e.points for e in self.exercises)
+
+
+# --- finding the learner's files ---
+
+
+def learner_file(submission: Path, part: Part) -> Path | None:
+    """SUBMISSION/partN_x/exercises.py, or the shallowest such file below (an upload inside a folder)."""
+    direct = submission / part.folder / "exercises.py"
+    if direct.is_file():
+        return direct
+    found = sorted(submission.rglob(f"{part.folder}/exercises.py"), key=lambda p: (len(p.parts), str(p)))
+    return next((p for p in found if p.is_file() and ".git" not in p.parts), None)
+
+
+def exercises_of(part: Part) -> list[str]:
+    source = part.solutions_path if part.solutions_path.exists() else part.exercises_path
+    return exercise_names(source.read_text(encoding="utf-8"))
+
+
+# --- grading one part in its own process ---
+
+
+def grade_part(part: Part, source: Path | None, time_limit: float) -> list[ExerciseResult]:
+    names = exercises_of(part)
+    if source is None:
+        return _all_zero(part, names, f"no {part.folder}/exercises.py in the submission")
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+        events_file = Path(tmp) / "events.jsonl"
+        limit = START_UP_SECONDS + time_limit * len(names)
+        stopped = _run_part(part, source, events_file, time_limit, limit, Path(tmp))
+        events = _read_events(events_file)
+    return _score(part, names, events, stopped)
+
+
+def _run_part(part: Part, source: Path, events_file: Path, time_limit: float, limit: float, tmp: Path) -> str | None:
+    """Runs the part's tests on `source`; returns why the process was stopped early, if it was."""
+    command = [
+        sys.executable, "-m", "pytest", str(part.tests_path),
+        "-p", "exercises.grade", f"--grade-part={part.folder}", f"--grade-file={source}",
+        f"--grade-events={events_file}", "--target=exercises", "--reference=golden",
+        "-c", str(ROOT / "pyproject.toml"), f"--rootdir={ROOT}", "-p", "no:cacheprovider",
+        "-q", "--no-header", "-p", "no:warnings", f"--timeout={time_limit:g}",
+    ]
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
+    with open(tmp / "output.txt", "wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            process.wait(timeout=limit)
+            stopped = None
+        except subprocess.TimeoutExpired:
+            stopped = f"the grading of {part.short} was stopped after {limit:.0f} s (its time limit)"
+        finally:
+            _kill_group(process)
+    return stopped
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Ends the process and anything it started in its session."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def _read_events(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    events = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return events
+
+
+def _score(part: Part, names: list[str], events: list[dict], stopped: str | None) -> list[ExerciseResult]:
+    kinds = {e.get("event") for e in events}
+    if "import-failed" in kinds:
+        why = next(e["why"] for e in events if e.get("event") == "import-failed")
+        return _all_zero(part, names, why)
+    if "imported" not in kinds:
+        why = stopped or "the grading process ended while exercises.py was being imported (os._exit?)"
+        return _all_zero(part, names, f"{part.folder}/exercises.py scored 0: {why}")
+    outcomes: dict[str, dict] = {}
+    started: list[str] = []
+    for event in events:
+        if event.get("event") == "start":
+            started.append(event["nodeid"])
+        elif event.get("event") == "test":
+            entry = outcomes.setdefault(event["nodeid"], {"outcome": "passed", "message": ""})
+            if event["outcome"] != "passed" and entry["outcome"] == "passed":
+                entry.update(outcome=event["outcome"], message=event["message"])
+            elif event["outcome"] == "passed" and event["when"] == "call":
+                entry["called"] = True
+    finished = "finished" in kinds
+    interrupted = started[-1] if started and started[-1] not in outcomes else None
+    results = []
+    for name in names:
+        test_file = f"test_{exercise_file_stem(name)}.py"
+        mine = {nodeid: o for nodeid, o in outcomes.items() if nodeid.split("::")[0].endswith("/" + test_file)}
+        results.append(_exercise_result(part, name, mine, finished, stopped, interrupted, test_file))
+    return results
+
+
+def _exercise_result(part, name, outcomes, finished, stopped, interrupted, test_file) -> ExerciseResult:
+    failed = [(nodeid, o) for nodeid, o in outcomes.items() if o["outcome"] == "failed"]
+    if failed:
+        nodeid, outcome = failed[0]
+        return ExerciseResult(part.short, name, False, f"{nodeid.split('/')[-1]}: {outcome['message']}")
+    if interrupted and interrupted.split("::")[0].endswith("/" + test_file):
+        why = stopped or "the grading process ended during this test (os._exit or sys.exit in your code?)"
+        return ExerciseResult(part.short, name, False, f"{interrupted.split('/')[-1]}: {why}")
+    passed = [nodeid for nodeid, o in outcomes.items() if o.get("called") and o["outcome"] == "passed"]
+    if not passed:
+        skipped = [o["message"] for o in outcomes.values() if o["outcome"] == "skipped"]
+        why = (f"its tests were skipped: {skipped[0]}" if skipped else
+               stopped or ("its tests did not run" if finished else
+                           "the grading process ended before its tests ran (os._exit or sys.exit in your code?)"))
+        return ExerciseResult(part.short, name, False, why)
+    return ExerciseResult(part.short, name, True)
+
+
+def _all_zero(part: Part, names: list[str], why: str) -> list[ExerciseResult]:
+    return [ExerciseResult(part.short, name, False, why) for name in names]
+
+
+def grade(submission: Path, parts: list[Part] | None = None, time_limit: float = TIME_LIMIT_PER_EXERCISE,
+          jobs: int = 2) -> Grade:
+    """Grades each part in its own process, `jobs` parts at a time (tests use one torch thread each)."""
+    start = time.perf_counter()
+    parts = parts or built_parts()
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        per_part = pool.map(lambda part: grade_part(part, learner_file(submission, part), time_limit), parts)
+        result = Grade([e for results in per_part for e in results])
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+# --- output formats ---
+
+
+def classroom50_result(result: Grade, env: dict[str, str] | None = None) -> dict:
+    """Classroom 50's result.json (schema classroom50/result/v1); the runner's metadata where present."""
+    env = os.environ if env is None else env
+    metadata = {
+        "classroom": env.get("CLASSROOM"),
+        "assignment": env.get("ASSIGNMENT"),
+        "assignment_type": env.get("ASSIGNMENT_TYPE"),
+        "owner": env.get("OWNER") or env.get("USERNAME"),
+        "submission": env.get("SUBMISSION_TAG"),
+        "commit": env.get("COMMIT_URL"),
+        "release": env.get("RELEASE_URL"),
+        "review": env.get("REVIEW_URL") or env.get("COMMIT_URL"),
+    }
+    return {
+        "schema": RESULT_SCHEMA,
+        **{k: v for k, v in metadata.items() if v},
+        "datetime": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "score": result.score,
+        "max-score": result.max_score,
+        "tests": [
+            {"test-name": e.label, "passed": e.passed, "score": e.score, "max-score": e.points}
+            for e in result.exercises
+        ],
+    }
+
+
+def gradescope_result(result: Grade) -> dict:
+    """Gradescope's results.json: one test per exercise, its failure message as the output."""
+    numbers: dict[str, int] = {}
+    tests = []
+    for e in result.exercises:
+        numbers[e.part] = numbers.get(e.part, 0) + 1
+        tests.append({
+            "name": e.label, "number": f"{e.part.removeprefix('part')}.{numbers[e.part]}",
+            "score": e.score, "max_score": e.points, "status": "passed" if e.passed else "failed",
+            "output": e.message, "visibility": "visible",
+        })
+    return {
+        "score": result.score,
+        "execution_time": round(result.seconds),
+        "output": f"{result.score}/{result.max_score} points: {sum(e.passed for e in result.exercises)} of "
+                  f"{len(result.exercises)} exercises pass every test.",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+
+
+def summary_markdown(result: Grade) -> str:
+    """A table for a job summary or a release body: the score, then each exercise and why it failed."""
+    lines = [f"### Score: {result.score} / {result.max_score}", "", "| exercise | points | |", "|---|---:|---|"]
+    for e in result.exercises:
+        lines.append(f"| {e.label} | {e.score} / {e.points} | {'passed' if e.passed else 'failed'} |")
+    failures = [e for e in result.exercises if not e.passed]
+    if failures:
+        lines += ["", "<details><summary>Why exercises failed</summary>", ""]
+        for e in failures:
+            first = (e.message or "").strip().replace("`", "'")[:600]
+            lines += [f"**{e.label}**", "", "```", first, "```", ""]
+        lines.append("</details>")
+    return "\n".join(lines) + "\n"
+
+
+# --- the command ---
+
+
+def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
+    parser = parser or argparse.ArgumentParser(prog="python -m exercises grade", description=__doc__.splitlines()[0])
+    parser.add_argument("submission", type=Path, help="the learner's copy of the course (only partN_*/exercises.py is read)")
+    parser.add_argument("--out", type=Path, required=True, help="where to write the result JSON")
+    parser.add_argument("--parts", nargs="+", default=None, help="parts to grade (default: every built part)")
+    parser.add_argument("--format", choices=FORMATS, default="classroom50",
+                        help="classroom50 (result/v1, the default) or gradescope (results.json)")
+    parser.add_argument("--summary", type=Path, default=None, help="also write a Markdown table of the points")
+    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT_PER_EXERCISE,
+                        help=f"seconds per test, and per exercise for a part's whole run (default {TIME_LIMIT_PER_EXERCISE})")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="parts graded at the same time (default: 2, or 1 on a one-core machine)")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.submission.is_dir():
+        print(f"error: {args.submission} is not a folder: pass the learner's copy of the course", file=sys.stderr)
+        return 2
+    parts = [find_part(p) for p in args.parts] if args.parts else built_parts()
+    unbuilt = [p.short for p in parts if not p.is_built]
+    if unbuilt:
+        print(f"error: {', '.join(unbuilt)} not built in this checkout", file=sys.stderr)
+        return 2
+    result = grade(args.submission.resolve(), parts, args.time_limit, args.jobs)
+    payload = gradescope_result(result) if args.format == "gradescope" else classroom50_result(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    if args.summary:
+        args.summary.write_text(summary_markdown(result), encoding="utf-8")
+    print(f"{result.score}/{result.max_score} points ({len(result.exercises)} exercises, {result.seconds:.1f} s) "
+          f"-> {args.out}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(build_parser().parse_args(argv))
+
+
+# --- inside the grading process: a pytest plugin (-p exercises.grade) ---
+
+
+class _NoSolutions(importlib.abc.MetaPathFinder):
+    """Refuses `import solutions...` in the grading process: the reference is never the learner's to use."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "solutions" or name.startswith("solutions."):
+            raise ImportError(f"the grader does not allow importing {name!r} (the reference solutions)", name=name)
+        return None
+
+
+class _Events:
+    def __init__(self, path: str) -> None:
+        self.file = open(path, "a", encoding="utf-8")
+
+    def write(self, **event) -> None:
+        self.file.write(json.dumps(event) + "\n")
+        self.file.flush()
+        os.fsync(self.file.fileno())
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        self.write(event="start", nodeid=nodeid)
+
+    def pytest_runtest_logreport(self, report) -> None:
+        if report.when == "call" or report.outcome != "passed":
+            message = str(report.longrepr)[-2000:] if report.longrepr else ""
+            if report.skipped and isinstance(report.longrepr, tuple):
+                message = str(report.longrepr[2])
+            outcome = "failed" if report.failed else report.outcome
+            self.write(event="test", nodeid=report.nodeid, when=report.when, outcome=outcome, message=message)
+
+    def pytest_sessionfinish(self) -> None:
+        self.write(event="finished")
+
+
+def pytest_addoption(parser) -> None:
+    group = parser.getgroup("grade", "the teachers' grader (python -m exercises grade)")
+    group.addoption("--grade-part", default=None)
+    group.addoption("--grade-file", default=None)
+    group.addoption("--grade-events", default=None)
+
+
+def pytest_configure(config) -> None:
+    if not config.getoption("--grade-events"):
+        return
+    sys.meta_path.insert(0, _NoSolutions())
+    for name in [n for n in sys.modules if n == "solutions" or n.startswith("solutions.")]:
+        del sys.modules[name]
+    events = _Events(config.getoption("--grade-events"))
+    config.pluginmanager.register(events, "grade-events")
+    part, source = find_part(config.getoption("--grade-part")), Path(config.getoption("--grade-file"))
+    events.write(event="importing")
+    why = _import_learner_module(part, source)
+    if why:
+        events.write(event="import-failed", why=why)
+        events.file.close()
+        os._exit(3)  # nothing to grade; the parent scores the part 0 with `why`
+    events.write(event="imported")
+
+
+def _import_learner_module(part: Part, source: Path) -> str | None:
+    """Loads the learner's file as `partN_x.exercises`; returns why it could not be, if it could not."""
+    name = f"{part.folder}.exercises"
+    where = f"{part.folder}/exercises.py"
+    try:
+        package = importlib.import_module(part.folder)
+        spec = importlib.util.spec_from_file_location(name, source)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        package.exercises = module
+    except SystemExit as exit_:
+        return f"{where} scored 0: it called sys.exit({exit_.code!r}) while being imported"
+    except SyntaxError as error:
+        return f"{where} scored 0: it does not compile: {error.msg} (line {error.lineno})"
+    except ImportError as error:
+        if error.name and (error.name == "solutions" or error.name.startswith("solutions.")):
+            return (f"{where} scored 0: it imports {error.name!r}, the reference solutions, directly or through "
+                    f"another module; the grader does not allow that")
+        return f"{where} scored 0: an import failed while it was being imported: {error}"
+    except BaseException as error:  # noqa: BLE001 - any failure at import is the learner's, and reported
+        return f"{where} scored 0: it raised {type(error).__name__} while being imported: {error}"
+    return None
