@@ -19,8 +19,9 @@ def test_matches_reference(graded, reference):
     model, losses = _run(graded, reference)
     model_ref, losses_ref = _run(reference, reference)
     check_tensor(losses, losses_ref, what="train_toy_model's losses [30 steps, 4 instances]", atol=1e-5, hint=HINT)
-    check_tensor(model.W.detach(), model_ref.W.detach(), what="the trained W (train the model you are given, in place)", atol=1e-5, hint=HINT)
-    check_tensor(model.b.detach(), model_ref.b.detach(), what="the trained b", atol=1e-5, hint=HINT)
+    for name in ("W", "b"):
+        check_tensor(getattr(model, name).detach(), getattr(model_ref, name).detach(), what=f"the trained {name}", atol=1e-5,
+                     hint="the losses match, so train the model you are given, in place (not a copy of it).")
 
 
 def test_first_loss_is_the_initial_models(graded, reference):
@@ -38,9 +39,9 @@ def test_learns_dense_features(graded, reference):
     model = reference.ToyModel(2, 2, 2, seed=0)  # as many hidden dimensions as features: nothing to squeeze
     losses = call_graded(graded.train_toy_model, model, torch.ones(2), torch.ones(2, 2), steps=300, batch_size=64, lr=3e-2,
                          changes=("model",))
-    final = losses[-20:].mean(0)
     check(tuple(losses.shape) == (300, 2), f"train_toy_model returned losses of shape {tuple(losses.shape)}; "
           "expected [steps, instances] = (300, 2).")
+    final = losses[-20:].mean(0)
     check(bool((final < 0.05 * losses[0]).all()),
           f"2 dense features in 2 hidden dimensions should be learned almost perfectly, but the loss went from "
           f"{losses[0].tolist()} to {final.tolist()}. Check that the optimizer steps and the grads are zeroed.")

@@ -42,8 +42,8 @@ def test_model_is_left_unchanged(graded):
     model, tokens = tiny_model(), _tokens()
     with torch.no_grad():
         before = model(tokens)
-    call_graded(graded.ablated_per_token_loss, model, tokens, [(0, 0)])
+    call_graded(graded.ablated_per_token_loss, model, tokens, [(0, 0)], changes=("model",))  # the model itself, to inspect
     with torch.no_grad():
         after = model(tokens)
     check(torch.allclose(before, after), "after ablated_per_token_loss the model itself should be unchanged: "
-          "use run_with_hooks (the hooks are removed afterwards), not edits to the weights.")
+          "use run_with_hooks (it removes its hooks afterwards), not model.add_hook without reset_hooks, nor edits to the weights.")

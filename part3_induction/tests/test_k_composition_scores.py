@@ -25,7 +25,7 @@ def test_matches_transformer_lens(graded, reference):
 
 def test_one_pair_by_hand(graded):
     W_OV = torch.zeros(1, 3, 3)
-    W_OV[0, 0, 1] = 2.0  # writes direction 1 when it reads direction 0
+    W_OV[0, 0, 1] = 1.0  # writes direction 1 when it reads direction 0 (norm 1: the scaled copy below tests the norm)
     W_QK = torch.zeros(2, 3, 3)
     W_QK[0, 2, 1] = 5.0  # keys read direction 1: composes fully
     W_QK[1, 2, 0] = 5.0  # keys read direction 0: does not compose

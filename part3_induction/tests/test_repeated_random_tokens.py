@@ -23,4 +23,4 @@ def test_second_half_repeats_the_first(graded):
     check(out.shape == (4, 14), f"repeated_random_tokens(4, 7, ...) should have shape (4, 14), got {tuple(out.shape)}")
     check(torch.equal(out[:, :7], out[:, 7:]), "the last 7 tokens should repeat the first 7 exactly")
     check(out.dtype == torch.int64 and int(out.min()) >= 0 and int(out.max()) < 1000,
-          "tokens should be int64 ids in [0, d_vocab)")
+          f"tokens should be int64 ids in [0, d_vocab = 1000): got dtype {out.dtype}, values {out.min().item()} .. {out.max().item()}")

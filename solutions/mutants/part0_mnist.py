@@ -124,3 +124,25 @@ def mlp_forward_linear(images, W1, b1, W2, b2):
 @mutant("mlp_forward", "ReLU before the first bias")
 def mlp_forward_relu_early(images, W1, b1, W2, b2):
     return (torch.relu(images @ W1.T) + b1) @ W2.T + b2
+
+
+@mutant("train_classifier", "one loss per epoch (the epoch's mean), not per batch")
+def train_loss_per_epoch(forward, params, images, labels, *, epochs, batch_size, lr, seed=0):
+    batches_per_epoch = -(-len(images) // batch_size)
+    params, losses = ref.train_classifier(forward, params, images, labels, epochs=epochs, batch_size=batch_size,
+                                          lr=lr, seed=seed)
+    return params, [sum(losses[i : i + batches_per_epoch]) / batches_per_epoch for i in range(0, len(losses), batches_per_epoch)]
+
+
+@mutant("train_classifier", "returns the parameters it was given, not the trained copies")
+def train_returns_the_inputs(forward, params, images, labels, *, epochs, batch_size, lr, seed=0):
+    _, losses = ref.train_classifier(forward, params, images, labels, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+    return params, losses
+
+
+@mutant("flip_perturbation", "steps along W[target] alone, not the difference W[target] - W[source]")
+def flip_perturbation_target_only(image, W, b, source, target, margin=1.0):
+    direction = W[target] / W[target].norm()
+    logits = W @ image + b
+    gap_per_unit = (W[target] - W[source]) @ direction
+    return image + (logits[source] - logits[target] + margin) / gap_per_unit * direction

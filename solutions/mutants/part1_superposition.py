@@ -213,3 +213,34 @@ def classify_fixed_threshold(W, threshold=0.5):
 def train_a_copy(model, feature_probability, importance, *, steps, batch_size, lr, seed=0):
     return ref.train_toy_model(copy.deepcopy(model), feature_probability, importance, steps=steps,
                                batch_size=batch_size, lr=lr, seed=seed)
+
+
+@mutant("train_toy_model", "one summed loss per step, not one per instance")
+def train_summed_losses(model, feature_probability, importance, *, steps, batch_size, lr, seed=0):
+    return ref.train_toy_model(model, feature_probability, importance, steps=steps, batch_size=batch_size, lr=lr,
+                               seed=seed).sum(-1)
+
+
+@mutant("generate_batch", "axes in the wrong order: [batch, features, instances]")
+def generate_batch_axes_swapped(batch_size, feature_probability, n_features, generator):
+    shape = (batch_size, n_features, len(feature_probability))
+    values = torch.rand(shape, generator=generator)
+    return torch.where(torch.rand(shape, generator=generator) < feature_probability, values, 0.0)
+
+
+@mutant("generate_batch", "values from torch.randn (negative ones too)")
+def generate_batch_randn(batch_size, feature_probability, n_features, generator):
+    shape = (batch_size, len(feature_probability), n_features)
+    values = torch.randn(shape, generator=generator)
+    return torch.where(torch.rand(shape, generator=generator) < feature_probability[:, None], values, 0.0)
+
+
+@mutant("phase_grid", "probability tiled the way importance is (repeat_interleave, not repeat)")
+def phase_grid_probability_interleaved(relative_importance, density):
+    importance, _ = ref.phase_grid(relative_importance, density)
+    return importance, density.repeat_interleave(len(relative_importance))
+
+
+@mutant("classify_phase", "phase codes as floats")
+def classify_float_codes(W, threshold=0.5):
+    return ref.classify_phase(W, threshold).float()

@@ -201,3 +201,38 @@ def restricted_loss_no_mean(logits, labels, freqs):
 def restricted_loss_inverted(logits, labels, freqs):
     directions = ref.a_plus_b_directions(logits.shape[1], freqs)
     return F.cross_entropy(logits - directions @ (directions.T @ logits), labels).item()
+
+
+@mutant("all_pairs", "no '=' column: tokens [p*p, 2]")
+def all_pairs_without_equals(p):
+    tokens, labels = ref.all_pairs(p)
+    return tokens[:, :2], labels
+
+
+@mutant("train_test_split", "test starts one past the end of train (one pair lost)")
+def split_loses_a_pair(n_pairs, train_fraction, seed=0):
+    order = torch.randperm(n_pairs, generator=torch.Generator().manual_seed(seed))
+    n_train = int(train_fraction * n_pairs)
+    return order[:n_train], order[n_train + 1 :]
+
+
+@mutant("train_test_split", "seed ignored (always seeded 0)")
+def split_ignores_seed(n_pairs, train_fraction, seed=0):
+    return ref.train_test_split(n_pairs, train_fraction, seed=0)
+
+
+@mutant("fourier_transform_2d", "divided by p (an FFT habit; the basis is already orthonormal)")
+def fourier_transform_2d_over_p(acts, basis):
+    return ref.fourier_transform_2d(acts, basis) / basis.shape[0]
+
+
+@mutant("neuron_frequency_fve", "constant term left in the total (taken out of each frequency only)")
+def neuron_fve_constant_in_total(neuron_acts, basis):
+    power = ref.fourier_transform_2d(neuron_acts, basis) ** 2
+    total = power.sum(dim=(0, 1))
+    fractions = []
+    for k in range(1, basis.shape[0] // 2 + 1):
+        rows = torch.tensor([0, 2 * k - 1, 2 * k])
+        fractions.append((power[rows][:, rows].sum(dim=(0, 1)) - power[0, 0]) / total)
+    best = torch.stack(fractions).max(dim=0)
+    return best.indices + 1, best.values

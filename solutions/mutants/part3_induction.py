@@ -195,3 +195,80 @@ def train_no_eval(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, ev
                                  every=every, track=track)
     model.train()
     return losses
+
+
+@mutant("repeated_random_tokens", "the copies concatenated along the batch (dim 0)")
+def repeated_cat_batch(batch, length, d_vocab, generator, bos=None):
+    first = torch.randint(0, d_vocab, (batch, length), generator=generator)
+    tokens = torch.cat([first, first])  # dim=0 by default
+    return tokens if bos is None else torch.cat([torch.full((len(tokens), 1), bos), tokens], dim=1)
+
+
+@mutant("repeated_random_tokens", "float ids from torch.rand * d_vocab")
+def repeated_float_ids(batch, length, d_vocab, generator, bos=None):
+    first = (torch.rand(batch, length, generator=generator) * d_vocab).floor()
+    columns = [first, first] if bos is None else [torch.full((batch, 1), float(bos)), first, first]
+    return torch.cat(columns, dim=1)
+
+
+@mutant("attention_stripe_score", "query 0 always skipped (start defaults to 1, not to offset)")
+def stripe_always_skips_query_0(patterns, offset, start=None):
+    return ref.attention_stripe_score(patterns, offset, max(offset, 1) if start is None else start)
+
+
+@mutant("head_scores", "a tuple (previous, current, induction), not a dict")
+def head_scores_tuple(model, tokens, period):
+    scores = ref.head_scores(model, tokens, period)
+    return scores["previous"], scores["current"], scores["induction"]
+
+
+@mutant("ablated_per_token_loss", "hooks added with model.add_hook and never removed")
+def ablate_leaves_hooks(model, tokens, heads):
+    for layer, head in heads:
+        def zero_head(z, hook, head=head):
+            z = z.clone()
+            z[:, :, head] = 0.0
+            return z
+
+        model.add_hook(f"blocks.{layer}.attn.hook_z", zero_head)
+    with torch.no_grad():
+        return ref.per_token_loss(model(tokens), tokens)
+
+
+@mutant("copying_score", "modulus of the summed eigenvalues, not its real part")
+def copying_modulus(W_E, W_V, W_O, W_U):
+    eigenvalues = torch.linalg.eigvals(W_V @ W_O @ W_U @ W_E)
+    return (eigenvalues.sum().abs() / eigenvalues.abs().sum()).item()
+
+
+@mutant("k_composition_scores", "divided by ||W_QK|| only (W_OV's norm forgotten)")
+def k_comp_half_normalised(W_OV, W_QK):
+    products = einops.einsum(W_OV, W_QK, "prev a c, nxt b c -> prev nxt a b")
+    return products.flatten(2).norm(dim=-1) / W_QK.flatten(1).norm(dim=-1)[None, :]
+
+
+@mutant("train_attn_only", "losses kept as tensors (loss, not loss.item())")
+def train_tensor_losses(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    losses = ref.train_attn_only(model, make_batch, steps=steps, lr=lr, weight_decay=weight_decay, seed=seed,
+                                 every=every, track=track)
+    return [torch.tensor(v) for v in losses]
+
+
+@mutant("train_attn_only", "zero_grad between backward and step: every step sees zero grads")
+def train_zero_grad_too_late(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    generator, losses = torch.Generator().manual_seed(seed), []
+    model.train()
+    for step in range(steps):
+        if track is not None and every > 0 and step % every == 0:
+            track(step)
+        tokens = make_batch(generator)
+        loss = ref.per_token_loss(model(tokens), tokens).mean()
+        loss.backward()
+        optimizer.zero_grad()
+        optimizer.step()
+        losses.append(loss.item())
+    model.eval()
+    if track is not None and every > 0:
+        track(steps)
+    return losses
