@@ -1,0 +1,23 @@
+import torch
+
+from exercises.grading import call_graded, check, check_tensor
+
+from ._tiny import tiny_model, tiny_tokens
+
+
+def test_matches_the_full_forward_pass(graded):
+    model, tokens = tiny_model(), tiny_tokens(5, 7)
+    got = call_graded(graded.collect_activations, model, tokens, 1, 2)
+    _, cache = model.run_with_cache(tokens)
+    check_tensor(got, cache["blocks.1.hook_resid_post"], atol=1e-5,
+                 what="collect_activations(tiny 3-layer model, 5 sequences, layer=1, batch_size=2)",
+                 against="the residual stream after block 1 of one full forward pass",
+                 hint="cache 'blocks.{layer}.hook_resid_post' for every batch of batch_size sequences (the last batch may be smaller).")
+
+
+def test_stops_at_the_hooked_layer(graded):
+    model, tokens, reached = tiny_model(), tiny_tokens(4, 6), []
+    model.unembed.register_forward_hook(lambda module, inputs, output: reached.append(True))
+    call_graded(graded.collect_activations, model, tokens, 0, 4, changes=("model",))
+    check(not reached, "collect_activations ran the whole model up to the unembedding; stop right after block `layer` "
+          "(run_with_cache(..., stop_at_layer=layer + 1)): at a middle layer that halves the work.")

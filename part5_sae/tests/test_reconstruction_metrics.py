@@ -1,0 +1,19 @@
+import torch
+
+from exercises.grading import call_graded, check, check_close
+
+
+def test_hand_computed(graded):
+    activations = torch.tensor([[1.0, 0.0], [3.0, 0.0], [2.0, 3.0]])  # mean [2, 1]; total sum of squares 2 + 6 = 8
+    reconstructions = torch.tensor([[1.0, 1.0], [3.0, 0.0], [2.0, 2.0]])  # squared error 1 + 0 + 1 = 2
+    latents = torch.tensor([[0.0, 2.0, 0.0, 0.0], [1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 3.0]])  # 1, 2, 1 active; latent 2 dead
+    got = call_graded(graded.reconstruction_metrics, activations, reconstructions, latents)
+    check(isinstance(got, dict) and {"l0", "dead_fraction", "variance_explained"} <= set(got),
+          f"reconstruction_metrics should return a dict with 'l0', 'dead_fraction', 'variance_explained'; got {got!r}")
+    check_close(got["l0"], 4 / 3, what="reconstruction_metrics(...)['l0'] (1, 2 and 1 latents active)", against="the hand-computed 4/3",
+                hint="count latents > 0 per input, then average over the inputs.")
+    check_close(got["dead_fraction"], 0.25, what="reconstruction_metrics(...)['dead_fraction'] (1 of 4 latents never fires)",
+                against="the hand-computed 1/4", hint="a latent is dead when it is 0 on every input: ~(latents > 0).any(dim=0).")
+    check_close(got["variance_explained"], 1 - 2 / 8, what="reconstruction_metrics(...)['variance_explained']",
+                against="1 - (squared error 2) / (squared distance to the mean input, 8)",
+                hint="subtract the mean input (over the batch) in the denominator; sum over everything, no per-dimension ratios.")

@@ -1,0 +1,280 @@
+"""Known-wrong versions of part 5's exercises: the course checks that the tests catch each one."""
+
+import torch
+
+from exercises.grading import mutant
+from solutions import part5_sae as ref
+
+
+@mutant("toy_feature_data", "magnitudes drawn before the on/off mask")
+def toy_data_order(features, n_samples, p_active, generator):
+    shape = (n_samples, features.shape[0])
+    magnitudes = torch.rand(shape, generator=generator)
+    coefficients = (torch.rand(shape, generator=generator) < p_active) * magnitudes
+    return coefficients @ features, coefficients
+
+
+@mutant("toy_feature_data", "p_active is the probability of being off")
+def toy_data_inverted(features, n_samples, p_active, generator):
+    shape = (n_samples, features.shape[0])
+    coefficients = (torch.rand(shape, generator=generator) > p_active) * torch.rand(shape, generator=generator)
+    return coefficients @ features, coefficients
+
+
+@mutant("toy_feature_data", "samples normalised to unit norm")
+def toy_data_normalised(features, n_samples, p_active, generator):
+    x, coefficients = ref.toy_feature_data(features, n_samples, p_active, generator)
+    return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-8), coefficients
+
+
+@mutant("SparseAutoencoder.forward", "no pre-encoder bias")
+def forward_no_pre_bias(self, x):
+    latents = self.activation(x @ self.encoder_weights() + self.b_enc)
+    return latents @ self.W_dec + self.b_dec, latents
+
+
+@mutant("SparseAutoencoder.forward", "decoder bias not added back")
+def forward_no_b_dec(self, x):
+    latents = self.activation((x - self.b_dec) @ self.encoder_weights() + self.b_enc)
+    return latents @ self.W_dec, latents
+
+
+@mutant("SparseAutoencoder.forward", "always ReLU (ignores TopK)")
+def forward_always_relu(self, x):
+    latents = torch.relu((x - self.b_dec) @ self.encoder_weights() + self.b_enc)
+    return latents @ self.W_dec + self.b_dec, latents
+
+
+@mutant("sae_loss", "returns a tuple")
+def loss_tuple(x, reconstruction, latents, l1_coeff):
+    out = ref.sae_loss(x, reconstruction, latents, l1_coeff)
+    return out["loss"], out["reconstruction"], out["l1"]
+
+
+@mutant("sae_loss", "mean squared error over d_in too")
+def loss_mean_over_d(x, reconstruction, latents, l1_coeff):
+    mse = ((reconstruction - x) ** 2).mean()
+    l1 = latents.abs().sum(dim=-1).mean()
+    return {"loss": mse + l1_coeff * l1, "reconstruction": mse, "l1": l1}
+
+
+@mutant("sae_loss", "L1 summed over the batch")
+def loss_l1_batch_sum(x, reconstruction, latents, l1_coeff):
+    error = ((reconstruction - x) ** 2).sum(dim=-1).mean()
+    l1 = latents.abs().sum()
+    return {"loss": error + l1_coeff * l1, "reconstruction": error, "l1": l1}
+
+
+@mutant("sae_loss", "coefficient on the reconstruction term")
+def loss_coeff_swapped(x, reconstruction, latents, l1_coeff):
+    out = ref.sae_loss(x, reconstruction, latents, l1_coeff)
+    return {**out, "loss": l1_coeff * out["reconstruction"] + out["l1"]}
+
+
+@mutant("sae_loss", "no absolute value in the L1 term")
+def loss_no_abs(x, reconstruction, latents, l1_coeff):
+    error = ((reconstruction - x) ** 2).sum(dim=-1).mean()
+    l1 = latents.sum(dim=-1).mean()
+    return {"loss": error + l1_coeff * l1, "reconstruction": error, "l1": l1}
+
+
+@mutant("sae_loss", "values returned as floats (graph lost)")
+def loss_floats(x, reconstruction, latents, l1_coeff):
+    return {k: v.item() for k, v in ref.sae_loss(x, reconstruction, latents, l1_coeff).items()}
+
+
+def _train(sae, activations, *, steps, batch_size, lr, l1_coeff, seed=0, resample_every=0, progress=None,
+           project=True, normalise=True, zero_grad=True, resample=True):
+    optimizer = torch.optim.Adam(sae.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(seed)
+    n = activations.shape[0]
+    fired = torch.zeros(sae.d_sae, dtype=torch.bool)
+    losses = []
+    for step in range(1, steps + 1):
+        x = activations[torch.randint(0, n, (batch_size,), generator=generator)]
+        reconstruction, latents = sae(x)
+        loss = ref.sae_loss(x, reconstruction, latents, l1_coeff)["loss"]
+        if zero_grad:
+            optimizer.zero_grad()
+        loss.backward()
+        if project:
+            sae.W_dec.grad = ref.remove_parallel_gradient(sae.W_dec.grad, sae.W_dec.detach())
+        optimizer.step()
+        if normalise:
+            sae.normalise_decoder_()
+        fired |= (latents > 0).any(dim=0)
+        losses.append(loss.item())
+        if resample and resample_every > 0 and step % resample_every == 0 and step < steps:
+            inputs = activations[torch.randint(0, n, (ref.RESAMPLE_INPUTS,), generator=generator)]
+            ref.resample_dead_features(sae, ~fired, inputs, optimizer, generator)
+            fired = torch.zeros_like(fired)
+    return losses
+
+
+@mutant("train_sae", "no decoder-norm constraint on the gradient")
+def train_no_projection(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, project=False)
+
+
+@mutant("train_sae", "decoder rows never renormalised")
+def train_no_normalise(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, normalise=False)
+
+
+@mutant("train_sae", "grads never zeroed")
+def train_no_zero_grad(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, zero_grad=False)
+
+
+@mutant("train_sae", "never resamples")
+def train_no_resampling(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, resample=False)
+
+
+@mutant("train_sae", "returns the loss tensors")
+def train_tensor_losses(sae, activations, **kwargs):
+    return [torch.tensor(v) for v in _train(sae, activations, **kwargs)]
+
+
+@mutant("mean_max_cosine_similarity", "dot products, not cosines")
+def mmcs_unnormalised(learned, true):
+    return (true @ learned.T).max(dim=-1).values.mean().item()
+
+
+@mutant("mean_max_cosine_similarity", "absolute cosines")
+def mmcs_abs(learned, true):
+    learned = learned / learned.norm(dim=-1, keepdim=True)
+    true = true / true.norm(dim=-1, keepdim=True)
+    return (true @ learned.T).abs().max(dim=-1).values.mean().item()
+
+
+@mutant("mean_max_cosine_similarity", "mean over the learned rows")
+def mmcs_over_learned(learned, true):
+    return ref.mean_max_cosine_similarity(true, learned)
+
+
+@mutant("mean_max_cosine_similarity", "median instead of mean")
+def mmcs_median(learned, true):
+    learned = learned / learned.norm(dim=-1, keepdim=True)
+    true = true / true.norm(dim=-1, keepdim=True)
+    return (true @ learned.T).max(dim=-1).values.median().item()
+
+
+@mutant("collect_activations", "residual stream before the block (resid_pre)")
+def collect_resid_pre(model, tokens, layer, batch_size=8):
+    name = f"blocks.{layer}.hook_resid_pre"
+    with torch.no_grad():
+        chunks = [model.run_with_cache(tokens[i : i + batch_size], names_filter=name, stop_at_layer=layer + 1)[1][name]
+                  for i in range(0, len(tokens), batch_size)]
+    return torch.cat(chunks)
+
+
+@mutant("collect_activations", "only the first batch")
+def collect_first_batch(model, tokens, layer, batch_size=8):
+    return ref.collect_activations(model, tokens[:batch_size], layer, batch_size)
+
+
+@mutant("collect_activations", "runs the whole model")
+def collect_full_pass(model, tokens, layer, batch_size=8):
+    name = ref.hook_name(layer)
+    with torch.no_grad():
+        chunks = [model.run_with_cache(tokens[i : i + batch_size], names_filter=name)[1][name]
+                  for i in range(0, len(tokens), batch_size)]
+    return torch.cat(chunks)
+
+
+@mutant("reconstruction_metrics", "returns a tuple")
+def metrics_tuple(activations, reconstructions, latents):
+    return tuple(ref.reconstruction_metrics(activations, reconstructions, latents).values())
+
+
+@mutant("reconstruction_metrics", "L0 counts the inputs per latent")
+def metrics_l0_wrong_axis(activations, reconstructions, latents):
+    out = ref.reconstruction_metrics(activations, reconstructions, latents)
+    return {**out, "l0": (latents > 0).float().sum(dim=0).mean().item()}
+
+
+@mutant("reconstruction_metrics", "dead means zero on some input")
+def metrics_dead_any(activations, reconstructions, latents):
+    out = ref.reconstruction_metrics(activations, reconstructions, latents)
+    return {**out, "dead_fraction": (latents <= 0).any(dim=0).float().mean().item()}
+
+
+@mutant("reconstruction_metrics", "variance explained without subtracting the mean")
+def metrics_ve_uncentred(activations, reconstructions, latents):
+    out = ref.reconstruction_metrics(activations, reconstructions, latents)
+    ve = 1 - (activations - reconstructions).pow(2).sum() / activations.pow(2).sum()
+    return {**out, "variance_explained": ve.item()}
+
+
+def _loss_recovered(model, tokens, layer, reconstruct, where=None, ablate=torch.zeros_like, respect_where=True, flip=False):
+    if not respect_where:
+        where = None
+    name = ref.hook_name(layer)
+    mask = (torch.ones(tokens.shape, dtype=torch.bool) if where is None else where)[..., None]
+
+    def replace_with(make):
+        return lambda activation, hook: torch.where(mask, make(activation), activation)
+
+    with torch.no_grad():
+        clean = ref.next_token_loss(model(tokens), tokens)
+        spliced = ref.next_token_loss(model.run_with_hooks(tokens, fwd_hooks=[(name, replace_with(reconstruct))]), tokens)
+        ablated = ref.next_token_loss(model.run_with_hooks(tokens, fwd_hooks=[(name, replace_with(ablate))]), tokens)
+    recovered = (spliced - clean) / (ablated - clean) if flip else (ablated - spliced) / (ablated - clean)
+    return {"clean": clean, "spliced": spliced, "zero_ablated": ablated, "recovered": recovered}
+
+
+@mutant("loss_recovered", "returns a tuple")
+def recovered_tuple(model, tokens, layer, reconstruct, where=None):
+    return tuple(_loss_recovered(model, tokens, layer, reconstruct, where).values())
+
+
+@mutant("loss_recovered", "the fraction lost, not recovered")
+def recovered_flipped(model, tokens, layer, reconstruct, where=None):
+    return _loss_recovered(model, tokens, layer, reconstruct, where, flip=True)
+
+
+@mutant("loss_recovered", "mean-ablation instead of zero-ablation")
+def recovered_mean_ablation(model, tokens, layer, reconstruct, where=None):
+    return _loss_recovered(model, tokens, layer, reconstruct, where,
+                           ablate=lambda a: a.mean(dim=(0, 1), keepdim=True).expand_as(a))
+
+
+@mutant("loss_recovered", "`where` ignored")
+def recovered_everywhere(model, tokens, layer, reconstruct, where=None):
+    return _loss_recovered(model, tokens, layer, reconstruct, where, respect_where=False)
+
+
+@mutant("top_activating_examples", "smallest activations")
+def top_smallest(feature_acts, k):
+    return ref.top_activating_examples(-feature_acts, k)[0].neg(), ref.top_activating_examples(-feature_acts, k)[1]
+
+
+@mutant("top_activating_examples", "index unravelled with n_seq instead of pos")
+def top_wrong_unravel(feature_acts, k):
+    values, flat = feature_acts.flatten().topk(k)
+    n_seq = feature_acts.shape[0]
+    return values, torch.stack([flat // n_seq, flat % n_seq], dim=-1)
+
+
+@mutant("top_activating_examples", "[position, sequence] order")
+def top_swapped(feature_acts, k):
+    values, where = ref.top_activating_examples(feature_acts, k)
+    return values, where.flip(-1)
+
+
+@mutant("topk_activation", "no ReLU on the kept values")
+def topk_no_relu(pre, k):
+    values, indices = pre.topk(k, dim=-1)
+    return torch.zeros_like(pre).scatter(-1, indices, values)
+
+
+@mutant("topk_activation", "top k over the batch, not per row")
+def topk_over_batch(pre, k):
+    values, indices = pre.topk(k, dim=0)
+    return torch.zeros_like(pre).scatter(0, indices, values.relu())
+
+
+@mutant("topk_activation", "ReLU only, no top k")
+def topk_relu_only(pre, k):
+    return pre.relu()
