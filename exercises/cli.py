@@ -51,7 +51,7 @@ def _hint(node) -> str:
 def part_status(part: Part, results: dict) -> list[tuple[str, bool, str]]:
     """(exercise, passing, hint) for each exercise of `part`, in the lesson's order."""
     rows = []
-    for name, node in exercise_functions(part.solutions_path.read_text(encoding="utf-8")):
+    for name, node in exercise_functions(part.source_path.read_text(encoding="utf-8")):
         path = str(_test_file(part, name))
         outcomes = [r["outcome"] for r in results.values() if r["path"] == path]
         rows.append((name, bool(outcomes) and all(o == "passed" for o in outcomes), _hint(node)))
@@ -93,7 +93,7 @@ def check(args: argparse.Namespace) -> int:
 
 
 def _matching(part: Part, exercise: str | None) -> list[str]:
-    names = [name for name, _ in exercise_functions(part.solutions_path.read_text(encoding="utf-8"))]
+    names = [name for name, _ in exercise_functions(part.source_path.read_text(encoding="utf-8"))]
     if exercise is None:
         return names
     chosen = [n for n in names if exercise.lower() in n.lower()]

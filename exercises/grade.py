@@ -90,8 +90,7 @@ def learner_file(submission: Path, part: Part) -> Path | None:
 
 
 def exercises_of(part: Part) -> list[str]:
-    source = part.solutions_path if part.solutions_path.exists() else part.exercises_path
-    return exercise_names(source.read_text(encoding="utf-8"))
+    return exercise_names(part.source_path.read_text(encoding="utf-8"))
 
 
 # --- grading one part in its own process ---
@@ -361,6 +360,14 @@ class _Events:
         self.write(event="finished")
 
 
+def block_solutions() -> None:
+    """From now on `import solutions...` fails in this process, and nothing imported from it stays loaded."""
+    if not any(isinstance(finder, _NoSolutions) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _NoSolutions())
+    for name in [n for n in sys.modules if n == "solutions" or n.startswith("solutions.")]:
+        del sys.modules[name]
+
+
 def pytest_addoption(parser) -> None:
     group = parser.getgroup("grade", "the teachers' grader (python -m exercises grade)")
     group.addoption("--grade-part", default=None)
@@ -371,9 +378,7 @@ def pytest_addoption(parser) -> None:
 def pytest_configure(config) -> None:
     if not config.getoption("--grade-events"):
         return
-    sys.meta_path.insert(0, _NoSolutions())
-    for name in [n for n in sys.modules if n == "solutions" or n.startswith("solutions.")]:
-        del sys.modules[name]
+    block_solutions()
     events = _Events(config.getoption("--grade-events"))
     config.pluginmanager.register(events, "grade-events")
     part, source = find_part(config.getoption("--grade-part")), Path(config.getoption("--grade-file"))

@@ -33,9 +33,15 @@ class Part:
         return self.path / "tests"
 
     @property
+    def source_path(self) -> Path:
+        """Where the exercises' names and docstrings are read: the solutions or, in the learners'
+        edition (no solutions/), exercises.py, generated from them."""
+        return self.solutions_path if self.solutions_path.exists() else self.exercises_path
+
+    @property
     def is_built(self) -> bool:
-        """A part is built once its exercises and reference solutions exist."""
-        return self.exercises_path.exists() and self.solutions_path.exists()
+        """A part is built once its exercises and reference solutions (or their recorded outputs) exist."""
+        return self.exercises_path.exists() and (self.solutions_path.exists() or (self.tests_path / "golden.pt").exists())
 
 
 PARTS = (
