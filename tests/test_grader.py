@@ -1,0 +1,132 @@
+"""The teachers' grader: stubs score 0, the solutions full marks, and the known cheats gain nothing.
+
+Each case grades a made-up submission with `python -m exercises grade`, as a teacher would, on
+parts 0 and 1 only (a few seconds each); the README gives the full timing of parts 0-3.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from exercises import grade
+from exercises.parts import ROOT, find_part
+
+PARTS = [find_part("0"), find_part("1")]
+pytestmark = pytest.mark.timeout(300)
+
+
+def _submission(root: Path, files: dict) -> Path:
+    """A learner's copy: {part: "stubs" | "solutions" | text} for each graded part's exercises.py."""
+    for part in PARTS:
+        kind = files.get(part.short, "stubs")
+        text = {"stubs": part.exercises_path, "solutions": part.solutions_path}.get(kind)
+        target = root / part.folder / "exercises.py"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text.read_text() if text else kind)
+    return root
+
+
+def _grade(submission: Path, tmp: Path, env: dict | None = None, parts: list = PARTS) -> dict:
+    out, summary = tmp / "result.json", tmp / "summary.md"
+    done = subprocess.run(
+        [sys.executable, "-m", "exercises", "grade", str(submission), "--out", str(out), "--summary", str(summary),
+         "--parts", *[p.short for p in parts]],
+        cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return {**json.loads(out.read_text()), "summary": summary.read_text()}
+
+
+def _by_part(result: dict) -> dict[str, int]:
+    scores: dict[str, int] = {}
+    for test in result["tests"]:
+        part = test["test-name"].split()[0]
+        scores[part] = scores.get(part, 0) + test["score"]
+    return scores
+
+
+def test_stubs_score_zero_whatever_the_submission_configures(tmp_path):
+    """Cheats 3 and 4: pytest configuration, a conftest that skips, the target switch in the environment."""
+    root = _submission(tmp_path / "submission", {})
+    (root / "pytest.ini").write_text("[pytest]\naddopts = --target=solutions\n")
+    (root / "pyproject.toml").write_text('[tool.pytest.ini_options]\naddopts = "--co --target=solutions"\n')
+    skip_all = "import pytest\n\ndef pytest_collection_modifyitems(items):\n    for item in items:\n        item.add_marker(pytest.mark.skip)\n"
+    for part in PARTS:
+        (root / part.folder / "conftest.py").write_text(skip_all)
+        (root / part.folder / "tests").mkdir()
+        (root / part.folder / "tests" / "test_free.py").write_text("def test_free():\n    pass\n")
+    result = _grade(root, tmp_path, env={"MECH_INTERP_TARGET": "solutions", "PYTEST_ADDOPTS": "--target=solutions"})
+    assert result["schema"] == grade.RESULT_SCHEMA
+    assert result["score"] == 0 and result["max-score"] == 10 * len(result["tests"]) > 0
+    assert sum(t["max-score"] for t in result["tests"]) == result["max-score"]
+    assert result["summary"].count("not implemented yet") == len(result["tests"]), result["summary"]
+
+
+def test_solutions_score_full_marks(tmp_path):
+    root = _submission(tmp_path / "submission", {p.short: "solutions" for p in PARTS})
+    start = time.perf_counter()
+    result = _grade(root, tmp_path)
+    assert result["score"] == result["max-score"], [t for t in result["tests"] if not t["passed"]]
+    print(f"graded {len(result['tests'])} exercises in {time.perf_counter() - start:.1f} s")
+
+
+def test_escapes_at_import_score_zero_for_their_part_only(tmp_path):
+    """Cheats 1 and 2: os._exit(0) at import; importing the solutions. Also: nothing is left running."""
+    part0, part1 = PARTS
+    exits = "import os\nos._exit(0)\n" + part0.solutions_path.read_text()
+    marker = "31.4159"  # a sleep this long is ours
+    imports = (f"import subprocess\nsubprocess.Popen(['sleep', '{marker}'])\n" + part1.exercises_path.read_text()
+               + f"\nfrom solutions.{part1.folder} import *\n")
+    root = _submission(tmp_path / "submission", {part0.short: exits, part1.short: imports})
+    part2 = find_part("2")  # graded normally beside them
+    (root / part2.folder).mkdir()
+    shutil.copy(part2.solutions_path, root / part2.folder / "exercises.py")
+    result = _grade(root, tmp_path, parts=[*PARTS, part2])
+    assert _by_part(result) == {part0.short: 0, part1.short: 0, part2.short: 100}
+    assert "os._exit" in result["summary"] and "imports 'solutions" in result["summary"]
+    left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout.split()
+    assert not left, f"the grader left a process running: {left}"
+
+
+def test_import_escape_messages(tmp_path):
+    events = [{"event": "importing"}]
+    results = grade._score(PARTS[0], ["linear_forward"], events, None)
+    assert not results[0].passed and "os._exit" in results[0].message
+    import_failed = [*events, {"event": "import-failed", "why": "it imports 'solutions'"}]
+    assert "imports 'solutions'" in grade._score(PARTS[0], ["linear_forward"], import_failed, None)[0].message
+
+
+def test_a_test_left_unfinished_scores_zero(tmp_path):
+    events = [{"event": "importing"}, {"event": "imported"},
+              {"event": "start", "nodeid": "part0_mnist/tests/test_linear_forward.py::test_by_hand"}]
+    (result,) = grade._score(PARTS[0], ["linear_forward"], events, None)
+    assert not result.passed and "ended during this test" in result.message
+
+
+def _sample() -> grade.Grade:
+    return grade.Grade([grade.ExerciseResult("part0", "linear_forward", True),
+                        grade.ExerciseResult("part0", "cross_entropy", False, "not implemented yet")], seconds=3.2)
+
+
+def test_classroom50_result_has_the_runners_metadata():
+    env = {"CLASSROOM": "mi-2026", "ASSIGNMENT": "course", "SUBMISSION_TAG": "submit/x", "COMMIT_URL": "https://c",
+           "RELEASE_URL": "https://r"}
+    result = grade.classroom50_result(_sample(), env)
+    assert result["schema"] == "classroom50/result/v1"
+    assert (result["classroom"], result["assignment"], result["submission"]) == ("mi-2026", "course", "submit/x")
+    assert result["review"] == "https://c" and result["datetime"].endswith("Z")
+    assert (result["score"], result["max-score"]) == (10, 20)
+    assert result["tests"][1] == {"test-name": "part0 cross_entropy", "passed": False, "score": 0, "max-score": 10}
+
+
+def test_gradescope_result():
+    result = grade.gradescope_result(_sample())
+    assert result["score"] == 10 and result["tests"][0]["max_score"] == 10
+    assert [t["status"] for t in result["tests"]] == ["passed", "failed"]
+    assert result["tests"][1]["output"] == "not implemented yet" and result["tests"][1]["number"] == "0.2"
