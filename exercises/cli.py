@@ -2,26 +2,34 @@
 
     python -m exercises                       # progress per part, and what to do next
     python -m exercises check part0           # run part 0's tests with friendly output
+    python -m exercises watch [part0]         # rerun the current exercise's tests on every save
     python -m exercises replicate part0       # run part 0's experiment on your code
     python -m exercises replicate part0 --target solutions --quick
     python -m exercises grade SUBMISSION_DIR --out result.json   # teachers (exercises/grade.py)
 """
 
 import argparse
+import hashlib
 import importlib
+import itertools
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import traceback
 from pathlib import Path
 
+# No torch here (nor anything that imports it): the progress view answers from its cache in a
+# fraction of a second, and importing torch alone takes seconds on a busy machine.
 from exercises import grade as grader
-from exercises.data import DataFileError
-from exercises.device import DeviceError, get_device
-from exercises.grading import exercise_file_stem
-from exercises.parts import PARTS, ROOT, Part, PartNotBuilt, UnknownPart, built_part, built_parts
+from exercises.parts import PARTS, ROOT, Part, PartNotBuilt, UnknownPart, built_part, built_parts, exercise_file_stem
 from exercises.stubgen import exercise_functions
+
+CACHE_DIR = ROOT / ".cache"  # git-ignored: test results per part, keyed by the files they depend on
+HARNESS = (ROOT / "conftest.py", ROOT / "exercises" / "grading.py")
 
 
 def _test_file(part: Part, qualname: str) -> Path:
@@ -40,6 +48,133 @@ def _run_pytest(paths: list[Path], target: str, extra: list[str] = (), quiet: bo
         else:
             subprocess.run(command, cwd=ROOT)
         return json.loads(report.read_text()) if report.exists() else {}
+
+
+class Status:
+    """A spinner with a message on stderr while something slow runs (one plain line when stderr
+    is not a terminal)."""
+
+    def __init__(self, message: str) -> None:
+        self.message, self.done = message, threading.Event()
+        self.thread = threading.Thread(target=self._spin, daemon=True)
+
+    def _spin(self) -> None:
+        started = time.monotonic()
+        for frame in itertools.cycle("|/-\\"):
+            sys.stderr.write(f"\r{frame} {self.message} ({time.monotonic() - started:.0f} s)")
+            sys.stderr.flush()
+            if self.done.wait(0.2):
+                sys.stderr.write("\r" + " " * (len(self.message) + 12) + "\r")
+                return
+
+    def __enter__(self) -> "Status":
+        if sys.stderr.isatty():
+            self.thread.start()
+        else:
+            print(f"{self.message} ...", file=sys.stderr)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.done.set()
+        if self.thread.is_alive():
+            self.thread.join()
+
+
+# --- cached results: nothing runs again until a file the results depend on changes ---
+
+
+def fingerprint_files(part: Part) -> list[Path]:
+    """Everything `part`'s test results depend on: the Python files in its folder (exercises.py,
+    tests, helpers), its solutions or recorded outputs, and the harness."""
+    files = sorted(f for f in part.path.rglob("*.py") if "__pycache__" not in f.parts)
+    return files + [f for f in (part.solutions_path, part.tests_path / "golden.pt", *HARNESS) if f.exists()]
+
+
+def fingerprint(part: Part, target: str) -> str:
+    """A hash of `target` and the contents of fingerprint_files(part)."""
+    digest = hashlib.sha256(target.encode())
+    for f in fingerprint_files(part):
+        digest.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_path(target: str) -> Path:
+    return CACHE_DIR / f"progress-{target}.json"
+
+
+def load_cache(target: str) -> dict:
+    try:
+        return json.loads(_cache_path(target).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def cached_results(part: Part, target: str, key: str | None = None) -> dict | None:
+    """`part`'s cached results if nothing changed since they were recorded, else None."""
+    entry = load_cache(target).get(part.short)
+    return entry["results"] if entry and entry.get("key") == (key or fingerprint(part, target)) else None
+
+
+def store_results(part: Part, target: str, key: str, results: dict) -> None:
+    """Records a complete set of `part`'s results, valid while its fingerprint is `key`."""
+    if not results:  # pytest was interrupted or could not start: nothing worth keeping
+        return
+    cache = load_cache(target)
+    cache[part.short] = {"key": key, "results": results}
+    path = _cache_path(target)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(cache))
+    temporary.replace(path)  # atomic: two views at once never see half a file
+
+
+def syntax_problem(path: Path) -> str | None:
+    """ "SyntaxError at line N: ..." if `path` does not compile, else None (nothing is run)."""
+    try:
+        compile(path.read_bytes(), str(path), "exec")
+    except SyntaxError as error:  # IndentationError and TabError too
+        return f"{type(error).__name__} at line {error.lineno}: {error.msg}"
+    except ValueError as error:  # null bytes
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def import_problem(part: Part, results: dict, target: str) -> str | None:
+    """Why `part`'s exercises.py does not import (a syntax error, or what its tests reported), else None."""
+    if target != "exercises":
+        return None
+    problem = syntax_problem(part.exercises_path)
+    if problem:
+        return problem
+    for result in results.values():
+        message = result.get("message", "")
+        if "exercises.py does not import:" in message:
+            return message.split("exercises.py does not import:", 1)[1].strip().splitlines()[0]
+    return None
+
+
+def collect_results(parts: list[Part], target: str) -> dict:
+    """Test results of `parts`: from the cache where nothing changed, otherwise from one quiet
+    pytest run over every changed part (skipped for a part whose exercises.py does not compile)."""
+    results, stale = {}, []
+    for part in parts:
+        key = fingerprint(part, target)
+        cached = cached_results(part, target, key)
+        if cached is not None:
+            results |= cached
+        elif not (target == "exercises" and syntax_problem(part.exercises_path)):
+            stale.append((part, key))
+    if stale:
+        with Status(f"running the tests of {', '.join(part.short for part, _ in stale)}"):
+            fresh = _run_pytest([part.tests_path for part, _ in stale], target)
+        for part, key in stale:
+            store_results(part, target, key, _of_part(part, fresh))
+        results |= fresh
+    return results
+
+
+def _of_part(part: Part, results: dict) -> dict:
+    return {node: r for node, r in results.items() if Path(r["path"]).is_relative_to(part.tests_path)}
 
 
 def _hint(node) -> str:
@@ -65,6 +200,11 @@ def show_progress(parts: list[Part], results: dict, target: str, *, with_unbuilt
             if with_unbuilt and not part.is_built:
                 print(f"  {part.short}  {part.title}: coming soon")
             continue
+        problem = import_problem(part, _of_part(part, results), target)
+        if problem:
+            print(f"  {part.short}: exercises.py does not import: {problem}")
+            print(f"         fix {part.exercises_path.relative_to(ROOT)} first; then: python -m exercises check {part.short}")
+            continue
         rows = part_status(part, results)
         done = sum(passing for _, passing, _ in rows)
         bar = "#" * done + "." * (len(rows) - done)
@@ -78,18 +218,85 @@ def show_progress(parts: list[Part], results: dict, target: str, *, with_unbuilt
 
 def progress(args: argparse.Namespace) -> int:
     parts = built_parts()
-    results = _run_pytest([p.tests_path for p in parts], args.target)
-    show_progress(parts, results, args.target)
+    show_progress(parts, collect_results(parts, args.target), args.target)
     return 0
 
 
 def check(args: argparse.Namespace) -> int:
     part = built_part(args.part)
+    key = fingerprint(part, args.target)  # before the run: a save during it makes the results stale
     paths = [_test_file(part, name) for name in _matching(part, args.exercise)]
     results = _run_pytest(paths, args.target, extra=["-q", "--no-header", "-rN"], quiet=False)
     print()
-    show_progress([part], results, args.target, with_unbuilt=False)
+    show_progress([part], _with_the_rest(part, args.target, key, paths, results), args.target, with_unbuilt=False)
     return 0 if results and all(r["outcome"] == "passed" for r in results.values()) else 1
+
+
+def _with_the_rest(part: Part, target: str, key: str, paths: list[Path], results: dict) -> dict:
+    """`results` of some of `part`'s test files, completed with the other files' results (from the
+    cache if still valid, else run quietly now), so the progress view never forgets them."""
+    ran = {str(path) for path in paths}
+    others = [path for path in map(_test_file, itertools.repeat(part), _matching(part, None)) if str(path) not in ran]
+    if others:
+        earlier = cached_results(part, target, key)
+        if earlier is None:
+            with Status(f"checking {part.short}'s other exercises"):
+                earlier = _run_pytest(others, target)
+        results = {node: r for node, r in earlier.items() if r["path"] not in ran} | results
+    store_results(part, target, key, results)
+    return results
+
+
+def watch(args: argparse.Namespace) -> int:
+    """Reruns the current exercise's tests whenever exercises.py is saved; moves on when they pass."""
+    try:
+        part = built_part(args.part) if args.part else _first_unfinished(args.target)
+        if part is None:
+            print("Every exercise of every built part passes. Well done!")
+            return 0
+        return watch_part(part, args.target, collect_results([part], args.target), wait_for_save)
+    except KeyboardInterrupt:
+        print("\nstopped watching.")
+        return 0
+
+
+def _first_unfinished(target: str) -> Part | None:
+    parts = built_parts()
+    results = collect_results(parts, target)
+    return next((p for p in parts if not all(passing for _, passing, _ in part_status(p, results))), None)
+
+
+def watch_part(part: Part, target: str, results: dict, wait) -> int:
+    """The watch loop for one part: `wait(path, stamp)` returns once `path` changed after `stamp`."""
+    while True:
+        todo = next((name for name, passing, _ in part_status(part, results) if not passing), None)
+        if todo is None:
+            print(f"\n{part.short}: every exercise passes. Next: python -m exercises replicate {part.short}")
+            return 0
+        stamp = file_stamp(part.exercises_path)
+        print(f"\n==> {part.short} {todo}")
+        path = _test_file(part, todo)
+        fresh = _run_pytest([path], target, extra=["-q", "--no-header", "-rN"], quiet=False)
+        results = {node: r for node, r in results.items() if r["path"] != str(path)} | fresh
+        if fresh and all(r["outcome"] == "passed" for r in fresh.values()):
+            print(f"{todo} passes: on to the next exercise.")
+            continue
+        print(f"\nwatching {part.exercises_path.relative_to(ROOT)}: save it to rerun {todo}'s tests (Ctrl-C to stop)")
+        wait(part.exercises_path, stamp)
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:  # some editors save by deleting and renaming
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def wait_for_save(path: Path, stamp: tuple[int, int] | None, poll: float = 0.3) -> None:
+    """Returns once `path` differs from `stamp` (a save while the tests ran counts too)."""
+    while file_stamp(path) in (stamp, None):
+        time.sleep(poll)
 
 
 def _matching(part: Part, exercise: str | None) -> list[str]:
@@ -103,6 +310,8 @@ def _matching(part: Part, exercise: str | None) -> list[str]:
 
 
 def replicate(args: argparse.Namespace) -> int:
+    from exercises.device import get_device  # imports torch: only here, not in the progress view
+
     part = built_part(args.part)
     if args.device is not None:
         get_device(args.device)  # an unknown or unusable device fails here, in one line, before any work
@@ -130,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("part", help="part0, 1, mnist, ...")
     p.add_argument("exercise", nargs="?", help="only the exercises whose name contains this")
     p.set_defaults(command=check)
+    p = sub.add_parser("watch", help="rerun the current exercise's tests each time exercises.py is saved")
+    p.add_argument("part", nargs="?", help="part0, 1, mnist, ... (default: the first part not finished)")
+    p.set_defaults(command=watch)
     p = sub.add_parser("replicate", help="run a part's experiment end to end")
     p.add_argument("part")
     p.add_argument("--quick", action="store_true", help="a small, fast version (seconds)")
@@ -143,10 +355,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_errors() -> tuple[type[Exception], ...]:
+    """Errors reported in one line. The data and device modules import torch, so their errors are
+    looked up only once loaded (only a command that loaded them can raise them)."""
+    errors = [UnknownPart, PartNotBuilt]
+    for module, name in (("exercises.data", "DataFileError"), ("exercises.device", "DeviceError")):
+        if module in sys.modules:
+            errors.append(getattr(sys.modules[module], name))
+    return tuple(errors)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.command(args)
-    except (UnknownPart, PartNotBuilt, DataFileError, DeviceError) as error:
+    except _one_line_errors() as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -33,8 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from exercises.grading import exercise_file_stem
-from exercises.parts import ROOT, Part, built_parts, find_part
+from exercises.parts import ROOT, Part, built_parts, exercise_file_stem, find_part
 from exercises.stubgen import exercise_names
 
 POINTS_PER_EXERCISE = 10

@@ -10,7 +10,6 @@ import copy
 import importlib
 import inspect
 import os
-import re
 import traceback
 import types
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any, Callable, Iterable, Sequence
 import pytest
 import torch
 
-from exercises.parts import Part, built_part, part_of_path
+from exercises.parts import Part, built_part, exercise_file_stem, part_of_path
 from exercises.stubgen import exercise_names, expected_stub
 
 TARGET_ENV = "MECH_INTERP_TARGET"
@@ -85,12 +84,6 @@ def import_problem(part: Part) -> str | None:
 
 def load_reference(part: Part) -> types.ModuleType:
     return importlib.import_module(f"solutions.{part.folder}")
-
-
-def exercise_file_stem(qualname: str) -> str:
-    """ToyModel.forward -> toy_model_forward; linear_forward -> linear_forward."""
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", qualname.replace(".", "_"))
-    return re.sub(r"_+", "_", snake).lower()
 
 
 def exercise_of_test_file(path: Path) -> str:

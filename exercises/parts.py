@@ -1,5 +1,6 @@
 """The course's parts, and turning whatever a learner types ("0", "part0", "mnist") into one."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,3 +96,9 @@ def part_of_path(path: Path) -> Part | None:
         if part.path in path.parents or path == part.path:
             return part
     return None
+
+
+def exercise_file_stem(qualname: str) -> str:
+    """The stem of an exercise's test file name: ToyModel.forward -> toy_model_forward."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", qualname.replace(".", "_"))
+    return re.sub(r"_+", "_", snake).lower()

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from exercises.device import get_device
 from exercises.grading import load_target
 from exercises.plotting import save_report
+from exercises.threads import cpu_threads
 
 HERE = Path(__file__).parent
 PENTAGON_PROBABILITIES = [1.0, 0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01]
@@ -60,11 +61,8 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     settings = QUICK if quick else FULL
     out_dir = Path(out_dir) if out_dir else HERE / "figures"
     device = get_device(device)
-    threads = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)  # these tensors are small: one thread is faster than two fighting over a shared CPU
     started = time.perf_counter()
-    try:
+    with cpu_threads(device):  # these tensors are small: one thread is faster than two fighting over a shared CPU
         with tqdm(total=4, desc="part1 experiments") as bar:
             pentagon = _pentagon(ex, settings["pentagon"], device)
             bar.update()
@@ -74,8 +72,6 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
             bar.update()
             neurons = _neurons(ex, settings["neurons"], device)
             bar.update()
-    finally:
-        torch.set_num_threads(threads)
 
     numbers = {f"(a) features represented at probability {p:g}": float(n)
                for p, n in zip(PENTAGON_PROBABILITIES, pentagon["represented"])}

@@ -17,7 +17,6 @@ d_head], ...), so `to_bridge` loads them into a `TransformerBridge` for the anal
 """
 
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
@@ -27,6 +26,8 @@ import torch.nn.functional as F
 from jaxtyping import Float, Int
 from torch import Tensor
 from tqdm.auto import tqdm
+
+from exercises.threads import fastest_thread_count
 
 
 @dataclass
@@ -170,22 +171,6 @@ class TrainingRun:
     seconds: float = float("nan")
 
 
-def fastest_thread_count(step: Callable[[], None], candidates: tuple[int, ...], repeats: int = 3) -> int:
-    """The candidate thread count with the fastest median `step()`. On a machine shared with other
-    jobs, one thread often beats two: threads that wait for each other on a busy CPU spin."""
-    timings = {}
-    for threads in candidates:
-        torch.set_num_threads(threads)
-        step()  # warm-up
-        runs = []
-        for _ in range(repeats):
-            started = time.perf_counter()
-            step()
-            runs.append(time.perf_counter() - started)
-        timings[threads] = sorted(runs)[len(runs) // 2]
-    return min(timings, key=timings.get)
-
-
 def train(
     cfg: Config,
     train_idx: Int[Tensor, " n_train"],
@@ -213,8 +198,7 @@ def train(
             v.grad = None
 
     start, previous_threads = time.perf_counter(), torch.get_num_threads()  # the thread choice counts in the time
-    cores = min(4, os.cpu_count() or 1)
-    threads = cfg.threads or fastest_thread_count(forward_backward, tuple(sorted({1, cores})))
+    threads = cfg.threads or fastest_thread_count(forward_backward)  # 1 or all cores (at most 4)
     torch.set_num_threads(threads)
     run = TrainingRun(cfg, params, {k: [] for k in ("step", "train_loss", "test_loss", "train_acc", "test_acc")})
     stop_at = cfg.max_steps
