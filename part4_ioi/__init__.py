@@ -1,0 +1,1 @@
+"""Part 4: the IOI circuit (Wang et al. 2022)."""

@@ -1,0 +1,481 @@
+# Your exercises. Replace each `raise NotImplementedError` with your code, one function at a
+# time, and run `python -m exercises check part4` (or pytest on one test file) for feedback.
+# Generated from solutions/part4_ioi.py by `python -m exercises.stubgen`: edit the solutions.
+"""Part 4: the indirect-object-identification circuit (Wang et al. 2022), found and verified causally.
+
+"When Mary and John went to the store, John gave a drink to" -> " Mary". To finish this sentence
+a model has to find the two names, notice that John is repeated (he is the subject, S), and copy
+the other one, the indirect object (IO). Wang et al. found the heads of GPT-2 small that do it:
+duplicate-token and induction heads notice the repeat at S2, S-inhibition heads carry "S is
+repeated" to the last token (END), and name mover heads at END attend to IO and copy it into the
+logits; negative and backup name movers push the other way or stand in when the name movers are
+removed. Every claim is tested causally: patch activations from a run on a counterfactual prompt
+(three different names, "ABC") into the clean run, and see what the logit difference does.
+
+Work through the functions marked @exercise in order; the others are given. They run on any
+TransformerBridge: GPT-2 small (LayerNorm, 12 heads per layer with their own keys and values) and
+the offline SmolLM2-135M (RMSNorm, 9 query heads sharing 3 key/value heads, rotary positions).
+
+Conventions: tokens are [batch, pos]; per-head attention outputs before W_O are
+cache["blocks.{layer}.attn.hook_z"], [batch, pos, head, d_head]; queries hook_q are
+[batch, pos, head, d_head]; keys and values hook_k, hook_v are [batch, pos, kv_head, d_head];
+patterns hook_pattern are [batch, head, query_pos, key_pos]. model.W_O is
+[layer, head, d_head, d_model], model.W_V [layer, kv_head, d_model, d_head], W_U [d_model, vocab].
+A head is a pair (layer, head).
+"""
+
+import math
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Callable, Protocol
+
+import einops
+import torch
+from jaxtyping import Float, Int
+from torch import Tensor
+
+from exercises.grading import exercise
+
+Head = tuple[int, int]  # (layer, head)
+Hook = tuple[str, Callable]  # (hook name, fn(activation, hook) -> activation)
+
+# The paper's style of prompt: {A} and {B} are the first two names, {S} the one repeated later.
+# Each template has these three placeholders once each, each after a space, and ends just before
+# the answer. They are chosen to be the same length in SmolLM2's tokens (so a batch needs no padding).
+TEMPLATES = (
+    "When {A} and {B} went to the store, {S} gave a drink to",
+    "When {A} and {B} went to the park, {S} gave a ball to",
+    "After {A} and {B} went to the office, {S} gave a letter to",
+    "While {A} and {B} were at the school, {S} gave a book to",
+    "Then {A} and {B} went to the beach. {S} gave a towel to",
+    "Later {A} and {B} went to the house. {S} gave a key to",
+    "When {A} and {B} got to the party, {S} gave a gift to",
+    "After {A} and {B} arrived at the lake, {S} gave a fish to",
+)
+# Common English first names; single_token_names keeps those that are one token in a tokenizer.
+NAMES = (
+    "Mary", "John", "Tom", "James", "Dan", "Sid", "Martin", "Amy", "Anna", "Paul", "Kate", "Lisa",
+    "Mark", "David", "Sarah", "Emma", "Alex", "Sam", "Jack", "Ben", "Adam", "Peter", "Mike", "Chris",
+    "Laura", "Jane", "Rose", "Lucy", "Max", "Eric", "Steve", "Bob", "Alice", "Helen", "George", "Henry",
+    "Jim", "Joe", "Tim", "Carl", "Nick", "Ryan", "Kevin", "Brian", "Susan", "Linda", "Karen", "Nancy",
+)
+POSITIONS = ("IO", "S1", "S2", "END")
+
+
+@dataclass(frozen=True)
+class IOIPrompt:
+    """One prompt: template.format(A=a, B=b, S=c). Clean prompts repeat a name (c is a or b); ABC prompts do not."""
+
+    template: str
+    a: str
+    b: str
+    c: str
+
+    @property
+    def text(self) -> str:
+        return self.template.format(A=self.a, B=self.b, S=self.c)
+
+    @property
+    def io(self) -> str:
+        """The indirect object: the first-mentioned name that is not repeated (a, for an ABC prompt)."""
+        return self.b if self.c == self.a else self.a
+
+
+@dataclass
+class IOIBatch:
+    """Tokenised prompts. tokens [batch, seq] (right-padded); io, s [batch]: the answer's and the
+    subject's token ids; pos: {"IO", "S1", "S2", "END"} -> [batch], where each sits in `tokens`."""
+
+    prompts: list[IOIPrompt]
+    tokens: Int[Tensor, "batch seq"]
+    io: Int[Tensor, " batch"]
+    s: Int[Tensor, " batch"]
+    pos: dict[str, Int[Tensor, " batch"]] = field(default_factory=dict)
+
+    @property
+    def end(self) -> Int[Tensor, " batch"]:
+        return self.pos["END"]
+
+    def __len__(self) -> int:
+        return len(self.prompts)
+
+    def subset(self, index: list[int] | Tensor) -> "IOIBatch":
+        index = torch.as_tensor(index, dtype=torch.long)
+        return IOIBatch([self.prompts[i] for i in index.tolist()], self.tokens[index], self.io[index],
+                        self.s[index], {k: v[index] for k, v in self.pos.items()})
+
+    def to(self, device) -> "IOIBatch":
+        return IOIBatch(self.prompts, self.tokens.to(device), self.io.to(device), self.s.to(device),
+                        {k: v.to(device) for k, v in self.pos.items()})
+
+
+def name_token(tokenizer, name: str) -> int:
+    """The id of " name" (with its leading space); ValueError if that is more than one token."""
+    ids = tokenizer.encode(" " + name, add_special_tokens=False)
+    if len(ids) != 1:
+        pieces = tokenizer.convert_ids_to_tokens(ids)
+        raise ValueError(
+            f"the name {name!r} is {len(ids)} tokens in this tokenizer ({pieces}), not one: IOI positions "
+            f"need single-token names. Filter your names with single_token_names(tokenizer, names)."
+        )
+    return ids[0]
+
+
+def single_token_names(tokenizer, names=NAMES) -> list[str]:
+    """The names that are a single token (with a leading space) in `tokenizer`."""
+    return [n for n in names if len(tokenizer.encode(" " + n, add_special_tokens=False)) == 1]
+
+
+def end_logits(logits: Float[Tensor, "batch seq vocab"], end: Int[Tensor, " batch"]) -> Float[Tensor, "batch vocab"]:
+    """Each prompt's logits at its last token (END)."""
+    return logits[torch.arange(len(end), device=logits.device), end]
+
+
+def all_heads(model) -> list[Head]:
+    return [(layer, head) for layer in range(model.cfg.n_layers) for head in range(model.cfg.n_heads)]
+
+
+def kv_head(model, head: int) -> int:
+    """The key/value head a query head reads: with grouped KV heads, n_heads // n_kv query heads share one."""
+    n_kv = getattr(model.cfg, "n_key_value_heads", None) or model.cfg.n_heads
+    return head // (model.cfg.n_heads // n_kv)
+
+
+def final_norm_parts(model) -> tuple[Float[Tensor, " d_model"], bool]:
+    """(weight, centres): the final norm's weight, and whether it subtracts the mean (LayerNorm) or not (RMSNorm).
+
+    Both norms divide by a scale (cached as "ln_final.hook_scale", [batch, pos, 1]); with that
+    scale held at its clean value, the final norm is linear, and the logits are a sum over components.
+    """
+    norm = model.ln_final.original_component
+    return norm.weight.detach(), isinstance(norm, torch.nn.LayerNorm)
+
+
+def stack_activation(cache, name: str, n_layers: int) -> Tensor:
+    """cache["blocks.{layer}.{name}"] for every layer, stacked: [layer, ...]."""
+    return torch.stack([cache[f"blocks.{layer}.{name}"] for layer in range(n_layers)])
+
+
+def run_cached(model, tokens: Int[Tensor, "batch seq"], names: tuple[str, ...] = ("attn.hook_z",), extra: tuple[str, ...] = ()):
+    """(logits, cache) of one forward pass, caching only blocks.*.{names} and the hooks in `extra`."""
+
+    def wanted(hook_name: str) -> bool:
+        return hook_name in extra or any(hook_name.endswith(n) and hook_name.startswith("blocks.") for n in names)
+
+    with torch.no_grad():
+        return model.run_with_cache(tokens, names_filter=wanted)
+
+
+# --- running a batch again with patches: the plain way and the fast way ---
+
+
+class Forward(Protocol):
+    """Runs the clean batch with `fwd_hooks` and returns the logits at END, [batch, vocab].
+
+    `layer` and `pos` promise that no hook changes anything before that layer or that position;
+    a fast implementation may skip what cannot change. The plain one ignores them.
+    """
+
+    def __call__(self, fwd_hooks: list[Hook], layer: int = 0, pos: int = 0) -> Float[Tensor, "batch vocab"]: ...
+
+
+def plain_forward(model, data: IOIBatch) -> Forward:
+    """A Forward that runs the whole model on the whole batch every time (the obvious way)."""
+
+    def forward(fwd_hooks: list[Hook], layer: int = 0, pos: int = 0) -> Tensor:
+        with torch.no_grad():
+            logits = model.run_with_hooks(data.tokens, fwd_hooks=fwd_hooks)
+        return end_logits(logits, data.end)
+
+    return forward
+
+
+class CachedForward:
+    """A Forward that recomputes only layers >= `layer` at positions >= `pos`, against a clean cache.
+
+    A patch at position p changes nothing before p (attention is causal), and a patch in layer l
+    changes nothing before l. So the residual stream entering layer l, and every earlier position's
+    keys and values, are read from one clean run; only the later positions are run again, layer by
+    layer, with the hooks applied. For patches at END this is one position instead of all of them.
+    Hooks get full-length tensors (earlier positions hold their clean values), as in a real run;
+    supported hook points: blocks.{l}.hook_resid_pre, blocks.{l}.attn.hook_q, blocks.{l}.attn.hook_z.
+    All prompts must have the same length (END is the last position).
+    """
+
+    HOOKS = ("hook_resid_pre", "attn.hook_q", "attn.hook_z")
+
+    def __init__(self, model, data: IOIBatch):
+        if not bool((data.end == data.tokens.shape[1] - 1).all()):
+            raise ValueError("CachedForward needs prompts of one length (END last); use same_length_subset(data).")
+        self.model, self.data = model, data
+        self.rotary = any(name.endswith("attn.hook_rot_k") for name in model.hook_dict)
+        key_name = "attn.hook_rot_k" if self.rotary else "attn.hook_k"
+        names = ("hook_resid_pre", "attn.hook_q", "attn.hook_z", key_name, "attn.hook_v", "attn.hook_cos", "attn.hook_sin")
+        logits, cache = run_cached(model, data.tokens, names)
+        self.clean_logits = end_logits(logits, data.end)
+        n_layers = model.cfg.n_layers
+        self.cache = {name: stack_activation(cache, name, n_layers) for name in names if f"blocks.0.{name}" in cache}
+        self.cache["attn.hook_k"] = self.cache.pop(key_name)
+        # model.W_Q and friends stack every layer's weights on each access: read them once, as
+        # [layer, d_model, head * d_head] matrices (one matmul per projection)
+        self.weights = {f"W_{m}": einops.rearrange(getattr(model, f"W_{m}").detach(), "l h d e -> l d (h e)") for m in "QKV"}
+        self.weights["W_O"] = einops.rearrange(model.W_O.detach(), "l h e d -> l (h e) d")
+        self.weights["W_U"] = model.W_U.detach()
+        self.biases = {name: _bias(model, name) for name in ("b_Q", "b_K", "b_V", "b_O", "b_U")}
+        self.d_head = model.cfg.d_head
+
+    def __call__(self, fwd_hooks: list[Hook], layer: int = 0, pos: int = 0) -> Float[Tensor, "batch vocab"]:
+        hooks = self._sort_hooks(fwd_hooks, layer)
+        model, cache = self.model, self.cache
+        with torch.no_grad():
+            resid = cache["hook_resid_pre"][layer][:, pos:]
+            for current in range(layer, model.cfg.n_layers):
+                resid = self._hooked(hooks, current, "hook_resid_pre", resid, pos)
+                resid = resid + self._attention(hooks, current, resid, pos)
+                block = model.blocks[current]
+                resid = resid + block.mlp(block.ln2(resid))
+            return model.ln_final(resid[:, -1]) @ self.weights["W_U"] + self.biases["b_U"]
+
+    def _sort_hooks(self, fwd_hooks: list[Hook], layer: int) -> dict[tuple[int, str], list[Callable]]:
+        hooks: dict[tuple[int, str], list[Callable]] = {}
+        for name, fn in fwd_hooks:
+            parts = name.split(".", 2)
+            if len(parts) != 3 or parts[0] != "blocks" or parts[2] not in self.HOOKS:
+                raise ValueError(f"CachedForward cannot run the hook {name!r}: it supports blocks.{{layer}}.{{{', '.join(self.HOOKS)}}}")
+            if int(parts[1]) < layer:
+                raise ValueError(f"the hook {name!r} is in a layer before layer={layer}: start the Forward earlier")
+            hooks.setdefault((int(parts[1]), parts[2]), []).append(fn)
+        return hooks
+
+    def _hooked(self, hooks, layer: int, name: str, suffix: Tensor, pos: int) -> Tensor:
+        """Applies the hooks at (layer, name) to the full-length activation; returns its positions >= pos."""
+        fns = hooks.get((layer, name))
+        if not fns:
+            return suffix
+        full = torch.cat([self.cache[name][layer][:, :pos], suffix], dim=1)
+        for fn in fns:
+            result = fn(full, SimpleNamespace(name=f"blocks.{layer}.{name}", layer=lambda: layer))
+            full = full if result is None else result
+        return full[:, pos:]
+
+    def _attention(self, hooks, layer: int, resid: Tensor, pos: int) -> Tensor:
+        cache, W, b = self.cache, self.weights, self.biases
+        x = self.model.blocks[layer].ln1(resid)
+        q, k, v = (einops.rearrange(x @ W[f"W_{m}"][layer], "b p (h e) -> b p h e", e=self.d_head)
+                   + _layer(b[f"b_{m}"], layer) for m in "QKV")
+        q = self._hooked(hooks, layer, "attn.hook_q", q, pos)
+        if self.rotary:
+            q, k = _rotate(q, cache["attn.hook_cos"][layer][:, pos:], cache["attn.hook_sin"][layer][:, pos:]), \
+                _rotate(k, cache["attn.hook_cos"][layer][:, pos:], cache["attn.hook_sin"][layer][:, pos:])
+        k = torch.cat([cache["attn.hook_k"][layer][:, :pos], k], dim=1)
+        v = torch.cat([cache["attn.hook_v"][layer][:, :pos], v], dim=1)
+        group = q.shape[2] // k.shape[2]
+        k, v = k.repeat_interleave(group, dim=2), v.repeat_interleave(group, dim=2)
+        scores = einops.einsum(q, k, "b q h e, b k h e -> b h q k") / math.sqrt(self.d_head)
+        query_index = torch.arange(pos, pos + q.shape[1], device=q.device)[:, None]
+        key_index = torch.arange(k.shape[1], device=q.device)[None, :]
+        scores = scores.masked_fill(key_index > query_index, float("-inf"))
+        z = einops.einsum(scores.softmax(dim=-1), v, "b h q k, b k h e -> b q h e")
+        z = self._hooked(hooks, layer, "attn.hook_z", z, pos)
+        return einops.rearrange(z, "b p h e -> b p (h e)") @ W["W_O"][layer] + _layer(b["b_O"], layer)
+
+
+def _bias(model, name: str, layer: int | None = None) -> Tensor | float:
+    """A stacked bias of the model (model.b_Q ...), or 0 for a bias-free model."""
+    try:
+        bias = getattr(model, name)
+    except AttributeError:
+        return 0.0
+    if bias is None:
+        return 0.0
+    bias = bias.detach()
+    return bias if layer is None else bias[layer]
+
+
+def _layer(bias: Tensor | float, layer: int) -> Tensor | float:
+    return bias[layer] if torch.is_tensor(bias) else bias
+
+
+def _rotate(x: Float[Tensor, "batch pos head d"], cos: Float[Tensor, "batch pos d"], sin: Float[Tensor, "batch pos d"]) -> Tensor:
+    """Rotary position embedding (the Llama convention: rotate the two halves of each head's vector)."""
+    half = x.shape[-1] // 2
+    rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+    return x * cos[:, :, None] + rotated * sin[:, :, None]
+
+
+def same_length_subset(data: IOIBatch) -> IOIBatch:
+    """The prompts of the most common length (patching at END compares prompts position by position)."""
+    lengths = data.end + 1
+    common = int(lengths.mode().values)
+    return data.subset((lengths == common).nonzero().squeeze(-1))
+
+
+# --- the exercises ---
+
+
+@exercise
+def ioi_prompts(
+    templates: list[str], names: list[str], n_prompts: int, generator: torch.Generator
+) -> tuple[list[IOIPrompt], list[IOIPrompt]]:
+    """`n_prompts` IOI prompts and their ABC counterfactuals (same template, three other names).
+
+    Prompt i uses templates[i % len(templates)] and draws five distinct names with
+    `torch.randperm(len(names), generator=generator)[:5]` -> n0 ... n4 (one call per prompt).
+    Even i is ABBA, "{A}=n0 and {B}=n1 ..., {S}=n1" (IO first); odd i is BABA, "{A}=n1 and {B}=n0 ...,
+    {S}=n1" (S first). Either way IO is n0 and S is n1. The ABC prompt is the same template with
+    A=n2, B=n3, S=n4: the same positions, but no repeated name, so nothing says which name is IO.
+    Raise ValueError naming the template if one lacks any of {A}, {B}, {S} (exactly once each),
+    and ValueError if there are fewer than 5 names.
+    Hint: IOIPrompt(template, a, b, c); template.count("{A}") == 1.
+    """
+    raise NotImplementedError
+
+
+@exercise
+def tokenize_ioi(tokenizer, prompts: list[IOIPrompt], n_ctx: int) -> IOIBatch:
+    """Token ids and the positions of IO, S1, S2 and END for each prompt.
+
+    Each row is [tokenizer.bos_token_id] + tokenizer.encode(prompt.text, add_special_tokens=False),
+    right-padded with tokenizer.pad_token_id (or bos if None) to the longest row. io and s are the
+    name tokens name_token(tokenizer, prompt.io) and name_token(tokenizer, prompt.c) (each raises
+    for a name that is not one token). pos["IO"] is the position of the io token, pos["S1"] of the
+    other first-mentioned name (a or b, whichever is not io), pos["S2"] the position of c's token
+    after both (the last place it occurs), pos["END"] the last real token.
+    Raise ValueError naming the prompt if a row is longer than n_ctx (the model's context), or if
+    a name's token cannot be found in its row (say so: each placeholder must follow a space).
+    Hint: row.index(token) finds the first occurrence; len(row) - 1 - row[::-1].index(token) the last.
+    """
+    raise NotImplementedError
+
+
+@exercise
+def logit_diff(
+    end_logits: Float[Tensor, "batch vocab"], io: Int[Tensor, " batch"], s: Int[Tensor, " batch"]
+) -> Float[Tensor, " batch"]:
+    """The logit difference: the logit of the indirect object minus the logit of the subject, per prompt.
+
+    Positive means the model prefers the right name. (A difference of logits is a log-ratio of the
+    two names' probabilities, and does not depend on the other 49,000 tokens.)
+    Hint: end_logits.gather(-1, io[:, None]) picks one entry per row.
+    """
+    raise NotImplementedError
+
+
+@exercise
+def head_dla(model, cache, data: IOIBatch) -> Float[Tensor, "layer head"]:
+    """Each head's direct effect on the logit difference at END, through the final norm, averaged over prompts.
+
+    Head h of layer l writes z[b, END] @ W_O[l, h] into the residual stream. The final norm divides
+    by a scale (cache["ln_final.hook_scale"][b, END]) and multiplies by its weight; a LayerNorm also
+    subtracts the mean over d_model first (final_norm_parts(model) gives (weight, centres)). With the
+    scale fixed at its cached value this is linear, so the head's share of the logit difference is
+    norm(output) . (W_U[:, io] - W_U[:, s]). Summed with every other component (embeddings, MLPs,
+    biases) it is exactly the logit difference.
+    Hint: z_end = cache[f"blocks.{l}.attn.hook_z"][torch.arange(batch), data.end] is [batch, head, d_head].
+    """
+    raise NotImplementedError
+
+
+@exercise
+def end_attention(cache, data: IOIBatch, n_layers: int) -> Float[Tensor, "name layer head"]:
+    """How much each head attends from END to IO, to S1 and to S2, averaged over prompts.
+
+    Returns [3, layer, head]: index 0 is IO, 1 is S1, 2 is S2 (data.pos["IO"], ["S1"], ["S2"]).
+    Name mover heads attend from END to IO; S-inhibition heads tend to attend to S2.
+    Hint: pattern = cache[f"blocks.{l}.attn.hook_pattern"] is [batch, head, q, k];
+    pattern[batch_index, :, end, key] with batch_index = torch.arange(batch) picks [batch, head].
+    """
+    raise NotImplementedError
+
+
+@exercise
+def patch_residual(
+    forward: Forward, corrupt_resid: Float[Tensor, "layer batch pos d_model"], data: IOIBatch, layers: list[int] | None = None
+) -> Float[Tensor, "layers pos"]:
+    """Activation patching of the residual stream, one (layer, position) at a time.
+
+    For each layer l in `layers` (default: every layer of corrupt_resid) and each position p: run
+    the clean batch with the residual stream entering layer l (hook "blocks.{l}.hook_resid_pre")
+    replaced at position p by the corrupted (ABC) run's, corrupt_resid[l][:, p], and record the
+    mean logit difference (logit_diff at END, mean over prompts). Row i of the result is layers[i].
+    Call forward(hooks, layer=l, pos=p): it returns the END logits of the patched run.
+    Where the patch carries the information "which name is IO", the logit difference drops.
+    Hint: a hook fn(resid, hook) returns a patched copy: resid = resid.clone(); resid[:, p] = ...
+    """
+    raise NotImplementedError
+
+
+@exercise
+def patch_head_outputs(
+    forward: Forward,
+    corrupt_z: Float[Tensor, "layer batch pos head d_head"],
+    groups: list[list[Head]],
+    positions: Int[Tensor, " batch"],
+    data: IOIBatch,
+) -> Float[Tensor, " group"]:
+    """Patch groups of heads' outputs at one position per prompt; the mean logit difference per group.
+
+    For each group (a list of (layer, head); one head alone is a group of one), run the clean batch
+    with each listed head's z (hook "blocks.{l}.attn.hook_z", [batch, pos, head, d_head]) replaced
+    at positions[b] by corrupt_z[l][b, positions[b], head]. Call forward(hooks, layer=first layer
+    in the group, pos=positions.min()). Patching a group at once can differ from the sum of its
+    members: heads compensate for one another.
+    Hint: one hook per layer of the group, patching all of that layer's listed heads.
+    """
+    raise NotImplementedError
+
+
+@exercise
+def path_patch_queries(
+    forward: Forward,
+    clean_z: Float[Tensor, "layer batch pos head d_head"],
+    corrupt_z: Float[Tensor, "layer batch pos head d_head"],
+    senders: list[Head],
+    receivers: list[Head],
+    data: IOIBatch,
+) -> Float[Tensor, " sender"]:
+    """Path patching: each sender's effect on the logit difference through the receivers' queries at END only.
+
+    For each sender (l_s, h_s), two runs:
+      1. Patch the sender's z at END with corrupt_z, and freeze every other head of layers
+         l_s .. (last receiver layer) at its clean z at END (so only the direct path carries the
+         change; MLPs recompute). Record the receivers' queries at END (hook "blocks.{l}.attn.hook_q",
+         [batch, pos, head, d_head]). Use forward(hooks, layer=l_s, pos=END) and ignore its logits.
+      2. Run the clean batch with only the receivers' queries at END replaced by the recorded ones,
+         forward(hooks, layer=first receiver layer, pos=END); the mean logit difference is the result.
+    Senders must come before every receiver. END is data.end (one position per prompt).
+    Hint: a hook can record: def save(q, hook): saved[hook.name] = q[batch, end].clone(); return q.
+    """
+    raise NotImplementedError
+
+
+@exercise
+def copy_score(
+    model, resid: Float[Tensor, "n d_model"], name_tokens: Int[Tensor, " n"], head: Head, k: int = 5, negative: bool = False
+) -> float:
+    """The fraction of names that a head's OV circuit copies: the name is in the top k logits.
+
+    resid[i] is the residual stream at a name's position just after layer 0's MLP (where the name's
+    embedding is assembled). Read it as the head does: the head's layer norm
+    (model.blocks[l].ln1(resid)), its value weights (model.W_V[l, kv_head(model, h)]; with grouped
+    KV heads several query heads share one) and output weights W_O[l, h]; then the final norm
+    (model.ln_final) and the unembedding W_U. With negative=True, use minus the head's output (a
+    negative name mover lowers the name's logit). Name movers score near 1, random heads near 0.
+    Hint: topk(logits, k).indices == name_tokens[:, None], any over k, mean over names.
+    """
+    raise NotImplementedError
+
+
+@exercise
+def circuit_logit_diffs(model, data: IOIBatch, abc: IOIBatch, circuit: list[Head]) -> dict[str, float]:
+    """Mean logit difference of the model, of the circuit alone, and of the model with the circuit knocked out.
+
+    "Alone" means every head outside `circuit` is mean-ablated: its z, at every position, replaced by
+    its mean over the ABC prompts at that position (ABC carries the sentence's structure but no
+    answer). "Knocked out" mean-ablates the circuit's heads and keeps the rest. Returns
+    {"model": ..., "circuit": ..., "knocked out": ...}; faithfulness is circuit / model.
+    data and abc must have the same length (the same templates).
+    Hint: the mean z of layer l is run_cached(model, abc.tokens)[1][f"blocks.{l}.attn.hook_z"].mean(0),
+    [pos, head, d_head]; one hook per layer replaces the ablated heads' columns.
+    """
+    raise NotImplementedError

@@ -1,0 +1,38 @@
+import pytest
+import torch
+
+from exercises.grading import call_graded, check_tensor
+
+from ._models import SHAPES, batches, tiny_model
+
+GROUPS = [[(0, 1)], [(1, 3)], [(2, 0)], [(0, 1), (1, 3), (2, 0)], [(1, 0), (1, 2)]]
+
+
+def _setup(reference, shape):
+    model = tiny_model(shape)
+    data, abc = batches(model)
+    _, abc_cache = reference.run_cached(model, abc.tokens)
+    return model, data, reference.stack_activation(abc_cache, "attn.hook_z", model.cfg.n_layers)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("where", ["END", "S2"])
+def test_matches_reference(graded, reference, shape, where):
+    model, data, corrupt_z = _setup(reference, shape)
+    positions = data.pos[where]
+    got = call_graded(graded.patch_head_outputs, reference.plain_forward(model, data), corrupt_z, GROUPS, positions, data)
+    expected = reference.patch_head_outputs(reference.CachedForward(model, data), corrupt_z, GROUPS, positions, data)
+    check_tensor(got, expected, atol=1e-4, what=f"patch_head_outputs at {where} on a tiny {shape} model, groups {GROUPS}",
+                 hint="patch every head of a group in the same run, only at positions[b] of each prompt b.")
+
+
+def test_patching_clean_values_changes_nothing(graded, reference):
+    model, data, _ = _setup(reference, "llama")
+    _, clean_cache = reference.run_cached(model, data.tokens)
+    clean_z = reference.stack_activation(clean_cache, "attn.hook_z", model.cfg.n_layers)
+    forward = reference.plain_forward(model, data)
+    got = call_graded(graded.patch_head_outputs, forward, clean_z, GROUPS, data.end, data)
+    clean = reference.logit_diff(forward([]), data.io, data.s).mean()
+    check_tensor(got, clean.expand(len(GROUPS)), atol=1e-4, what="patch_head_outputs with the clean run's own z",
+                 against="the clean logit difference (patching a value with itself changes nothing)",
+                 hint="replace z with the given values (corrupt_z); do not zero or scale it.")

@@ -1,0 +1,230 @@
+"""Known-wrong versions of part 4's exercises: the course checks that the tests catch each one."""
+
+import torch
+
+from exercises.grading import mutant
+from solutions import part4_ioi as ref
+
+
+@mutant("ioi_prompts", "every prompt ABBA (no BABA)")
+def prompts_abba_only(templates, names, n_prompts, generator):
+    clean, abc = ref.ioi_prompts(templates, names, n_prompts, generator)
+    return [ref.IOIPrompt(p.template, p.io, p.c, p.c) for p in clean], abc
+
+
+@mutant("ioi_prompts", "ABC prompts reuse the clean names")
+def prompts_abc_reuses(templates, names, n_prompts, generator):
+    clean, abc = ref.ioi_prompts(templates, names, n_prompts, generator)
+    return clean, [ref.IOIPrompt(q.template, p.a, p.b, q.c) for p, q in zip(clean, abc)]
+
+
+@mutant("ioi_prompts", "no check of the templates or the names")
+def prompts_unchecked(templates, names, n_prompts, generator):
+    clean, abc = [], []
+    for i in range(n_prompts):
+        picks = torch.randperm(len(names), generator=generator)[:5].tolist()
+        n = [names[j] for j in picks] + [names[0]] * (5 - len(picks))
+        a, b = (n[0], n[1]) if i % 2 == 0 else (n[1], n[0])
+        clean.append(ref.IOIPrompt(templates[i % len(templates)], a, b, n[1]))
+        abc.append(ref.IOIPrompt(templates[i % len(templates)], n[2], n[3], n[4]))
+    return clean, abc
+
+
+@mutant("tokenize_ioi", "no bos token")
+def tokenize_no_bos(tokenizer, prompts, n_ctx):
+    data = ref.tokenize_ioi(tokenizer, prompts, n_ctx)
+    return ref.IOIBatch(data.prompts, data.tokens[:, 1:], data.io, data.s, {k: v - 1 for k, v in data.pos.items()})
+
+
+@mutant("tokenize_ioi", "io and s swapped")
+def tokenize_swapped(tokenizer, prompts, n_ctx):
+    data = ref.tokenize_ioi(tokenizer, prompts, n_ctx)
+    return ref.IOIBatch(data.prompts, data.tokens, data.s, data.io, data.pos)
+
+
+@mutant("tokenize_ioi", "s is always the second name (wrong for BABA)")
+def tokenize_s_is_b(tokenizer, prompts, n_ctx):
+    data = ref.tokenize_ioi(tokenizer, prompts, n_ctx)
+    s = torch.tensor([ref.name_token(tokenizer, p.b) for p in prompts])
+    return ref.IOIBatch(data.prompts, data.tokens, data.io, s, data.pos)
+
+
+@mutant("tokenize_ioi", "S2 found at the first occurrence (that is S1)")
+def tokenize_s2_first(tokenizer, prompts, n_ctx):
+    data = ref.tokenize_ioi(tokenizer, prompts, n_ctx)
+    s2 = torch.tensor([row.tolist().index(s) for row, s in zip(data.tokens, data.s)])
+    return ref.IOIBatch(data.prompts, data.tokens, data.io, data.s, data.pos | {"S2": s2})
+
+
+@mutant("tokenize_ioi", "END is the padded length - 1")
+def tokenize_padded_end(tokenizer, prompts, n_ctx):
+    data = ref.tokenize_ioi(tokenizer, prompts, n_ctx)
+    return ref.IOIBatch(data.prompts, data.tokens, data.io, data.s, data.pos | {"END": torch.full_like(data.end, data.tokens.shape[1] - 1)})
+
+
+@mutant("tokenize_ioi", "no check of the context length")
+def tokenize_no_context_check(tokenizer, prompts, n_ctx):
+    return ref.tokenize_ioi(tokenizer, prompts, 10**9)
+
+
+@mutant("logit_diff", "S minus IO")
+def logit_diff_flipped(end_logits, io, s):
+    return ref.logit_diff(end_logits, s, io)
+
+
+@mutant("logit_diff", "probabilities instead of logits")
+def logit_diff_probs(end_logits, io, s):
+    return ref.logit_diff(end_logits.softmax(-1), io, s)
+
+
+def _dla_with(model, cache, data, *, scale=True, centre=True, weight=True):
+    norm_weight, centres = ref.final_norm_parts(model)
+    batch = torch.arange(len(data))
+    direction = (model.W_U[:, data.io] - model.W_U[:, data.s]).detach()
+    rows = []
+    for layer in range(model.cfg.n_layers):
+        out = torch.einsum("bhe,hed->bhd", cache[f"blocks.{layer}.attn.hook_z"][batch, data.end], model.W_O[layer].detach())
+        if centres and centre:
+            out = out - out.mean(-1, keepdim=True)
+        if scale:
+            out = out / cache["ln_final.hook_scale"][batch, data.end][:, :, None]
+        if weight:
+            out = out * norm_weight
+        rows.append(torch.einsum("bhd,db->bh", out, direction).mean(0))
+    return torch.stack(rows)
+
+
+@mutant("head_dla", "final norm's scale ignored")
+def dla_no_scale(model, cache, data):
+    return _dla_with(model, cache, data, scale=False)
+
+
+@mutant("head_dla", "LayerNorm's centring ignored")
+def dla_no_centre(model, cache, data):
+    return _dla_with(model, cache, data, centre=False)
+
+
+@mutant("head_dla", "at the last padded position instead of END")
+def dla_last_position(model, cache, data):
+    moved = ref.IOIBatch(data.prompts, data.tokens, data.io, data.s, data.pos | {"END": data.end - 1})
+    return ref.head_dla(model, cache, moved)
+
+
+@mutant("end_attention", "IO and S1 swapped")
+def attention_swapped(cache, data, n_layers):
+    return ref.end_attention(cache, data, n_layers)[[1, 0, 2]]
+
+
+@mutant("end_attention", "from S2 instead of END")
+def attention_from_s2(cache, data, n_layers):
+    moved = ref.IOIBatch(data.prompts, data.tokens, data.io, data.s, data.pos | {"END": data.pos["S2"]})
+    return ref.end_attention(cache, moved, n_layers)
+
+
+@mutant("patch_residual", "patches the position after p")
+def resid_next_position(forward, corrupt_resid, data, layers=None):
+    shifted = torch.cat([corrupt_resid[:, :, 1:], corrupt_resid[:, :, -1:]], dim=2)
+    return ref.patch_residual(forward, shifted, data, layers)
+
+
+@mutant("patch_residual", "patches the layer's output (resid_post) with the next layer's input")
+def resid_post(forward, corrupt_resid, data, layers=None):
+    shifted = torch.cat([corrupt_resid[1:], corrupt_resid[-1:]], dim=0)
+    return ref.patch_residual(forward, shifted, data, layers)
+
+
+@mutant("patch_residual", "layers ignored")
+def resid_all_layers(forward, corrupt_resid, data, layers=None):
+    return ref.patch_residual(forward, corrupt_resid, data)
+
+
+@mutant("patch_head_outputs", "only the first head of each group")
+def heads_first_only(forward, corrupt_z, groups, positions, data):
+    return ref.patch_head_outputs(forward, corrupt_z, [g[:1] for g in groups], positions, data)
+
+
+@mutant("patch_head_outputs", "always at the last position")
+def heads_at_last(forward, corrupt_z, groups, positions, data):
+    return ref.patch_head_outputs(forward, corrupt_z, groups, data.end, data)
+
+
+@mutant("patch_head_outputs", "zero-ablates instead of patching")
+def heads_zeroed(forward, corrupt_z, groups, positions, data):
+    return ref.patch_head_outputs(forward, torch.zeros_like(corrupt_z), groups, positions, data)
+
+
+@mutant("path_patch_queries", "other heads not frozen (the total effect of the sender)")
+def path_not_frozen(forward, clean_z, corrupt_z, senders, receivers, data):
+    end = data.end
+    groups = [[sender] for sender in senders]
+    for sender in senders:
+        if sender[0] >= min(layer for layer, _ in receivers):
+            raise ValueError(f"sender {sender} is not before every receiver {receivers}")
+    return ref.patch_head_outputs(forward, corrupt_z, groups, end, data)
+
+
+@mutant("path_patch_queries", "receivers' queries patched with their clean values (nothing reaches them)")
+def path_nothing(forward, clean_z, corrupt_z, senders, receivers, data):
+    return ref.path_patch_queries(forward, clean_z, clean_z, senders, receivers, data)
+
+
+@mutant("path_patch_queries", "no check that senders come first")
+def path_unchecked(forward, clean_z, corrupt_z, senders, receivers, data):
+    ordered = [s for s in senders if s[0] < min(layer for layer, _ in receivers)]
+    out = ref.path_patch_queries(forward, clean_z, corrupt_z, ordered, receivers, data) if ordered else torch.zeros(0)
+    return torch.cat([out, torch.zeros(len(senders) - len(ordered))])
+
+
+def _copy_with(model, resid, name_tokens, head, k, negative, *, kv=None, ln1=True):
+    layer, h = head
+    with torch.no_grad():
+        x = model.blocks[layer].ln1(resid) if ln1 else resid
+        b_V = ref._bias(model, "b_V", layer)
+        group = ref.kv_head(model, h) if kv is None else kv
+        v = x @ model.W_V[layer, group] + (b_V[group] if torch.is_tensor(b_V) else 0.0)
+        out = v @ model.W_O[layer, h]
+        logits = model.ln_final(-out if negative else out) @ model.W_U
+    return (logits.topk(k, -1).indices == name_tokens[:, None]).any(-1).float().mean().item()
+
+
+@mutant("copy_score", "key/value head h % n_kv instead of h // group")
+def copy_wrong_group(model, resid, name_tokens, head, k=5, negative=False):
+    n_kv = model.W_V.shape[1]
+    return _copy_with(model, resid, name_tokens, head, k, negative, kv=head[1] % n_kv)
+
+
+@mutant("copy_score", "no layer norm before W_V")
+def copy_no_ln1(model, resid, name_tokens, head, k=5, negative=False):
+    return _copy_with(model, resid, name_tokens, head, k, negative, ln1=False)
+
+
+@mutant("copy_score", "negative ignored")
+def copy_no_negative(model, resid, name_tokens, head, k=5, negative=False):
+    return ref.copy_score(model, resid, name_tokens, head, k)
+
+
+@mutant("circuit_logit_diffs", "zero-ablation instead of the ABC mean")
+def circuit_zero(model, data, abc, circuit):
+    zero_abc = ref.IOIBatch(abc.prompts, abc.tokens, abc.io, abc.s, abc.pos)
+    original = ref.run_cached
+
+    def zero_cache(model, tokens, names=("attn.hook_z",), extra=()):
+        logits, cache = original(model, tokens, names, extra)
+        return logits, {k: torch.zeros_like(v) for k, v in cache.items()}
+
+    ref.run_cached = zero_cache
+    try:
+        return ref.circuit_logit_diffs(model, data, zero_abc, circuit)
+    finally:
+        ref.run_cached = original
+
+
+@mutant("circuit_logit_diffs", "mean over the clean prompts instead of ABC")
+def circuit_clean_mean(model, data, abc, circuit):
+    return ref.circuit_logit_diffs(model, data, data, circuit)
+
+
+@mutant("circuit_logit_diffs", "circuit and knocked out swapped")
+def circuit_swapped(model, data, abc, circuit):
+    result = ref.circuit_logit_diffs(model, data, abc, circuit)
+    return result | {"circuit": result["knocked out"], "knocked out": result["circuit"]}
