@@ -10,30 +10,47 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 
+PAGE_WIDTH = 1300  # px: what a 1400 px wide browser window leaves for a figure beside the page's margins
+TITLE_CHAR_WIDTH = 9  # px per character of a figure title (plotly's default 17 px font), a generous estimate
+SUBTITLE_CHAR_WIDTH = 8  # the same for subplot titles (16 px)
+
+
 def image_grid(
-    images: np.ndarray, titles: list[str], *, cols: int = 5, title: str = "", symmetric: bool = True
+    images: np.ndarray, titles: list[str], *, cols: int = 5, title: str = "", symmetric: bool = True,
+    shared_scale: bool = True,
 ) -> go.Figure:
-    """Heat maps of images [n, h, w] in a grid; red positive, blue negative when `symmetric`."""
+    """Heat maps of images [n, h, w] in a grid; red positive, blue negative when `symmetric`.
+
+    One colour scale for all images (with a colour bar), or, with shared_scale=False, one per image
+    (for images of different kinds side by side). Columns are wide enough for their titles, and
+    the grid fits a 1400 px wide window.
+    """
     images = _as_image_stack(images, "image_grid")
     if len(titles) != len(images):
         raise ValueError(f"image_grid got {len(images)} images but {len(titles)} titles")
     rows = -(-len(images) // cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.06)
-    scale = _robust_limit(images)
+    cell = max(190, SUBTITLE_CHAR_WIDTH * max(map(len, titles), default=0) + 20)
+    cell = min(cell, (PAGE_WIDTH - 100) // cols)
+    row_height = cell + 40  # the image, and room for the next row's titles
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02,
+                        vertical_spacing=40 / (row_height * rows))
     for i, image in enumerate(images):
+        scale = _robust_limit(images if shared_scale else image[None])
         fig.add_trace(
             go.Heatmap(
                 z=image[::-1],
                 colorscale="RdBu_r" if symmetric else "Greys",
                 zmin=-scale if symmetric else float(images.min()),
                 zmax=scale if symmetric else float(images.max()),
-                showscale=i == 0,
+                showscale=shared_scale and i == 0,
+                hovertemplate="row %{y}, column %{x}: %{z:.3g}<extra></extra>",
             ),
             row=i // cols + 1,
             col=i % cols + 1,
         )
-    fig.update_xaxes(showticklabels=False).update_yaxes(showticklabels=False, scaleanchor="x")
-    fig.update_layout(title=title, height=220 * rows + 80, width=190 * cols + 100)
+    fig.update_xaxes(showticklabels=False, constrain="domain")
+    fig.update_yaxes(showticklabels=False, scaleanchor="x", constrain="domain")
+    fig.update_layout(title=title, height=row_height * rows + 120, width=cell * cols + 100)
     return fig
 
 
@@ -52,11 +69,15 @@ def _robust_limit(images: np.ndarray) -> float:
 def save_report(path: Path, title: str, figures: list[go.Figure], numbers: dict[str, str]) -> Path:
     """One HTML page with the headline numbers and every figure; plotly.js is embedded once,
     so the page works offline and can be mailed around."""
+    problems = [f"figure {i} ({fig.layout.title.text or 'untitled'}): {problem}"
+                for i, fig in enumerate(figures) for problem in missing_data(fig)]
+    if problems:
+        raise ValueError(f"{title}: figures without data, a bug in the replication:\n  " + "\n  ".join(problems))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in numbers.items())
     parts = [
-        fig.to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%")
+        fit_to_page(fig).to_html(full_html=False, include_plotlyjs=(i == 0), default_width="100%")
         for i, fig in enumerate(figures)
     ]
     page = (
@@ -66,6 +87,44 @@ def save_report(path: Path, title: str, figures: list[go.Figure], numbers: dict[
     )
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def missing_data(fig: go.Figure) -> list[str]:
+    """What is empty in `fig`: no traces at all, or a trace whose data are empty or all NaN."""
+    if not fig.data:
+        return ["no traces"]
+    problems = []
+    for i, trace in enumerate(fig.data):
+        arrays = [np.asarray(getattr(trace, key), dtype=object) for key in ("x", "y", "z", "values")
+                  if key in trace and getattr(trace, key) is not None]
+        values = [v for a in arrays for v in a.ravel().tolist()]
+        numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if not values or (numbers and len(numbers) == len(values) and all(np.isnan(numbers))):
+            problems.append(f"trace {i} ({trace.type}{', ' + trace.name if trace.name else ''}) has no data")
+    return problems
+
+
+def fit_to_page(fig: go.Figure) -> go.Figure:
+    """A copy of `fig` that a 1400 px wide window shows whole: no wider than the page, at least as
+    wide as its title, and a title too long for the page is wrapped onto a second line."""
+    fig = go.Figure(fig)
+    title = fig.layout.title.text or ""
+    if TITLE_CHAR_WIDTH * len(title) + 120 > PAGE_WIDTH and "<br>" not in title:
+        title = _wrap(title, (PAGE_WIDTH - 120) // TITLE_CHAR_WIDTH)
+        fig.update_layout(title_text=title, margin_t=max(fig.layout.margin.t or 100, 120))
+    title_width = TITLE_CHAR_WIDTH * max(map(len, title.split("<br>"))) + 120
+    if fig.layout.width is not None:
+        fig.update_layout(width=min(max(fig.layout.width, title_width), PAGE_WIDTH))
+    return fig
+
+
+def _wrap(text: str, width: int) -> str:
+    lines = [""]
+    for word in text.split():
+        if lines[-1] and len(lines[-1]) + 1 + len(word) > width:
+            lines.append("")
+        lines[-1] = f"{lines[-1]} {word}".strip()
+    return "<br>".join(lines)
 
 
 def save_png_grid(path: Path, images: np.ndarray, *, cols: int = 5, scale: int = 4, pad: int = 2) -> Path:

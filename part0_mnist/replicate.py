@@ -127,7 +127,8 @@ def _figures(ex, templates, means, similarity, losses, flip, W1, test_x, test_la
         image_grid(templates.numpy(), [f"W[{d}]" for d in digits],
                    title="The ten weight templates (red: evidence for the digit, blue: against)"),
         image_grid(means.numpy(), [f"mean of {d}s" for d in digits], title="Class-mean images", symmetric=False),
-        go.Figure(go.Heatmap(z=similarity.numpy(), x=digits, y=digits, colorscale="RdBu_r", zmin=-1, zmax=1),
+        go.Figure(go.Heatmap(z=similarity.numpy(), x=digits, y=digits, colorscale="RdBu_r", zmin=-1, zmax=1,
+                             texttemplate="%{z:.2f}"),
                   layout=dict(title="Centred cosine: template (row) vs class mean (column)",
                               xaxis_title="class mean", yaxis_title="template", yaxis_autorange="reversed",
                               width=600, height=550)),
@@ -139,10 +140,10 @@ def _figures(ex, templates, means, similarity, losses, flip, W1, test_x, test_la
     attribution = ex.pixel_attribution(test_x[i], W, predicted)
     figures.append(image_grid(np.stack([test_x[i].reshape(28, 28).numpy(), attribution.numpy()]),
                               [f"test image 0 (label {int(test_labels[i])})", f"pixel attribution to class {predicted}"],
-                              cols=2, title="Which pixels vote for the prediction: image x W[class]"))
+                              cols=2, shared_scale=False, title="Which pixels vote for the prediction: image x W[class]"))
     pairs = [img for before, after, _, _ in flip["examples"] for img in (before, after)]
     titles = [t for _, _, s, tg in flip["examples"] for t in (f"a {s}", f"pushed to {tg}")]
-    figures.append(image_grid(torch.stack(pairs).reshape(-1, 28, 28).numpy(), titles, cols=2,
+    figures.append(image_grid(torch.stack(pairs).reshape(-1, 28, 28).numpy(), titles, cols=4,
                               title="Moving along W[target] - W[source] flips the prediction: the template is causal"))
     figures.append(image_grid(ex.weight_templates(W1).numpy(), [f"neuron {j}" for j in range(len(W1))], cols=8,
                               title="First-layer weights of the MLP: templates, but harder to read"))

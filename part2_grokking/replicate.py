@@ -179,7 +179,8 @@ def _figures(ex, cfg, run_, norms, key, neuron_acts, basis, neuron_freq, neuron_
     power = (ex.fourier_transform_2d(neuron_acts, basis) ** 2).sum(-1).sqrt()
     power[0, 0] = 0
     names = ex.fourier_basis_names(cfg.p) if hasattr(ex, "fourier_basis_names") else None
-    fourier = go.Figure(go.Heatmap(z=power.numpy(), x=names, y=names, colorscale="Blues"))
+    fourier = go.Figure(go.Heatmap(z=power.numpy(), x=names, y=names, colorscale="Blues",
+                                   hovertemplate="a: %{y}, b: %{x}: %{z:.2f}<extra></extra>"))
     fourier.update_layout(title="2D Fourier transform of the MLP activations over (a, b) (norm over neurons; const-const removed)",
                           xaxis_title="b component", yaxis_title="a component", height=700, width=760)
 

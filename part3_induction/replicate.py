@@ -310,18 +310,17 @@ def _figures(history, losses, analysis, lm, model, ex):
     layers = [f"L{layer}" for layer in range(n_layers)]
     for key, title in [("previous", "Previous-token score"), ("induction", "Induction score")]:
         figures.append(go.Figure(go.Heatmap(z=analysis["scores"][key].numpy(), x=names, y=layers, zmin=0, zmax=1,
-                                            colorscale="Blues", text=np.round(analysis["scores"][key].numpy(), 2),
-                                            texttemplate="%{text}"), layout=dict(title=title, height=300)))
+                                            colorscale="Blues", texttemplate="%{z:.2f}"), layout=dict(title=title, height=300)))
     for key, title in [("dla", "Direct logit attribution to the correct token (second copy)"),
                        ("ablation", "Loss increase when zero-ablated (second copy)"),
                        ("copying", "Copying score of the full OV circuit")]:
         z = analysis[key].numpy()
         scale = float(np.abs(z).max()) or 1.0
         figures.append(go.Figure(go.Heatmap(z=z, x=names, y=layers, zmin=-scale, zmax=scale, colorscale="RdBu_r",
-                                            text=np.round(z, 2), texttemplate="%{text}"), layout=dict(title=title, height=300)))
+                                            texttemplate="%{z:.2f}"), layout=dict(title=title, height=300)))
     figures.append(go.Figure(go.Heatmap(z=analysis["k_comp"].numpy(), x=[f"L1H{h}" for h in range(n_heads)],
                                         y=[f"L0H{h}" for h in range(n_heads)], colorscale="Blues",
-                                        text=np.round(analysis["k_comp"].numpy(), 2), texttemplate="%{text}"),
+                                        texttemplate="%{z:.2f}"),
                              layout=dict(title="K-composition: layer-0 head (row) -> layer-1 head's keys (column)", height=350)))
     induction_head = int(analysis["scores"]["induction"][1].argmax())
     ov = ex.full_ov_circuit(model, 1, induction_head).cpu().numpy()
@@ -342,10 +341,10 @@ def _figures(history, losses, analysis, lm, model, ex):
     if lm is not None:
         scores = lm["scores"]
         n_layers, n_heads = scores["induction"].shape
-        for key in ("induction", "previous"):
+        for key, label in (("induction", "induction"), ("previous", "previous-token")):
             figures.append(go.Figure(go.Heatmap(z=scores[key].numpy(), x=[f"H{h}" for h in range(n_heads)],
                                                 y=[f"L{layer}" for layer in range(n_layers)], colorscale="Blues", zmin=0, zmax=1),
-                                     layout=dict(title=f"SmolLM2-135M: {key} score of every head", height=700,
+                                     layout=dict(title=f"SmolLM2-135M: {label} score of every head", height=700,
                                                  yaxis_autorange="reversed")))
         figures.append(go.Figure(go.Scatter(y=lm["losses"].tolist(), mode="lines"),
                                  layout=dict(title="SmolLM2-135M: loss per position on [BOS] x x (random x)",
