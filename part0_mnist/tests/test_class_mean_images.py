@@ -24,4 +24,5 @@ def test_by_hand(graded):
         expected,
         what="class_mean_images of three images (labels 4, 4, 2) whose first pixels are 1, 3, 5",
         hint="classes with no images stay all zero; class 4's first pixel is (1 + 3) / 2.",
+        against="a case computed by hand",
     )

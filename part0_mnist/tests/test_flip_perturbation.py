@@ -23,7 +23,8 @@ def test_gap_becomes_margin(graded):
     moved = call_graded(graded.flip_perturbation, image, W, b, 4, 1, margin=0.5)
     logits = W @ moved + b
     check_close(logits[1] - logits[4], 0.5, what="logit[target] - logit[source] after flip_perturbation(margin=0.5)",
-                atol=1e-3, hint="eps = (logit[source] - logit[target] + margin) / |W[target] - W[source]|.")
+                atol=1e-3, against="the requested margin 0.5",
+                hint="eps = (logit[source] - logit[target] + margin) / |W[target] - W[source]|.")
 
 
 def test_moves_only_along_the_difference(graded):
@@ -31,4 +32,5 @@ def test_moves_only_along_the_difference(graded):
     step = call_graded(graded.flip_perturbation, image, W, b, 0, 9) - image
     direction = W[9] - W[0]
     check_close(torch.cosine_similarity(step, direction, dim=0).abs(), 1.0,
-                what="|cosine| between the step taken and W[target] - W[source]", atol=1e-4)
+                what="|cosine| between the step taken and W[target] - W[source]", atol=1e-4,
+                against="a step parallel to W[target] - W[source]")

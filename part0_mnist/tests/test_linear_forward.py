@@ -21,4 +21,5 @@ def test_one_image_by_hand(graded):
         call_graded(graded.linear_forward, image, W, b),
         torch.tensor([[1.5, 2.0, 2.0]]),
         what="linear_forward on image [1, 2] with W rows [1,0], [0,1], [1,1] and b [0.5, 0, -1]",
+        against="a case computed by hand",
     )

@@ -19,4 +19,5 @@ def test_relu_blocks_negative_hidden_units(graded):
     W1, b1 = torch.tensor([[1.0, 1.0], [-1.0, -1.0]]), torch.zeros(2)  # hidden = [2, -2] before ReLU
     W2, b2 = torch.tensor([[1.0, 1.0]]), torch.zeros(1)
     check_tensor(call_graded(graded.mlp_forward, images, W1, b1, W2, b2), torch.tensor([[2.0]]),
-                 what="mlp_forward with hidden pre-activations [2, -2] summed by W2", hint="the -2 must become 0.")
+                 what="mlp_forward with hidden pre-activations [2, -2] summed by W2", hint="the -2 must become 0.",
+                 against="a case computed by hand")

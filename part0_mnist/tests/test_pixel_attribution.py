@@ -19,6 +19,7 @@ def test_sums_to_logit_minus_bias(graded):
     check_close(
         call_graded(graded.pixel_attribution, image, W, 7).sum(),
         logit - b[7].item(),
-        what="the sum of pixel_attribution(image, W, 7) (should equal logit 7 minus its bias)",
+        what="the sum of pixel_attribution(image, W, 7)",
+        against="logit 7 minus its bias, image @ W[7]",
         atol=1e-3,
     )

@@ -20,4 +20,5 @@ def test_pixel_positions(graded):
     expected = torch.zeros(3, 28, 28)
     expected[1, 5, 9] = 1.0
     check_tensor(templates, expected, what="weight_templates with one weight at pixel index 28 * 5 + 9 of row 1",
+                 against="a case computed by hand",
                  hint="pixel index 28 * r + c belongs at row r, column c.")

@@ -35,4 +35,5 @@ def test_uses_column_norms(graded, reference):
         hint="the norm of column i, W[k, :, i].norm(), over the hidden dimension (dim=1).",
     )
     check_tensor(call_graded(graded.classify_phase, W, threshold=0.4), torch.tensor([2, 1, 2]),
-                 what="classify_phase(W, threshold=0.4) on the same 3 models", hint="use the `threshold` argument.")
+                 what="classify_phase(W, threshold=0.4) on the same 3 models", hint="use the `threshold` argument.",
+                 against="a case computed by hand")

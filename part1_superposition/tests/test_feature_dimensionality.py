@@ -25,10 +25,12 @@ def test_the_papers_fractions(graded):
     antipodal = torch.tensor([[0.7, -0.7, 0.0], [0.0, 0.0, 1.0]])  # an antipodal pair, and a feature alone
     W = torch.stack([orthogonal, antipodal])  # [2 instances, 2 hidden, 3 features]
     check_tensor(call_graded(graded.feature_dimensionality, W), torch.tensor([[1.0, 1.0, 0.0], [0.5, 0.5, 1.0]]),
-                 what="feature_dimensionality of orthogonal features (1), an antipodal pair (1/2) and a dead feature (0)",
+                 what="feature_dimensionality of orthogonal features, an antipodal pair and a dead feature",
+                 against="the paper's fractions (1 orthogonal, 1/2 antipodal, 0 dead)",
                  hint="normalise only W_i (the feature being measured), not W_j; a zero column gives 0, not nan.")
     check_tensor(call_graded(graded.feature_dimensionality, _pentagon()), torch.full((1, 5), 0.4),
-                 what="feature_dimensionality of a regular pentagon in 2 dimensions (2/5 each)", atol=1e-5,
+                 what="feature_dimensionality of a regular pentagon in 2 dimensions", atol=1e-5,
+                 against="the closed form 2/5 (5 features sharing 2 dimensions evenly)",
                  hint="square the dot products in the denominator: sum_j (Ŵ_i . W_j)^2.")
 
 
@@ -43,5 +45,5 @@ def test_dead_features_are_zero_not_nan(graded):
 def test_scale_invariant(graded):
     W = torch.randn(2, 3, 6)
     check_tensor(call_graded(graded.feature_dimensionality, W * 3.0), call_graded(graded.feature_dimensionality, W),
-                 what="feature_dimensionality(3 W) vs feature_dimensionality(W)", atol=1e-5,
+                 what="feature_dimensionality(3 W)", atol=1e-5, against="your feature_dimensionality(W)",
                  hint="D_i is a fraction of a dimension: scaling every weight must not change it. Use the unit vector Ŵ_i.")

@@ -22,5 +22,6 @@ def test_by_hand(graded):
         call_graded(graded.importance_weighted_loss, output, features, importance),
         torch.tensor([0.25, 0.25]),
         what="importance_weighted_loss on a hand-made batch (see the test for the numbers)",
+        against="a case computed by hand",
         hint="weight each squared error by its feature's importance (not squared), then average.",
     )

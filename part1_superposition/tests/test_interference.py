@@ -19,6 +19,7 @@ def test_antipodal_pair_by_hand(graded):
         call_graded(graded.interference, W),
         torch.tensor([[[0.0, -2.0, 0.0], [-2.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]),
         what="interference of W = [[2, -1, 0], [0, 0, 0.5]] (features 0 and 1 antipodal, feature 2 alone)",
+        against="a case computed by hand",
         hint="entry (i, j) is the plain dot product W_i . W_j (not normalised), and the diagonal is 0.",
     )
 

@@ -30,5 +30,6 @@ def test_negative_neuron_is_silenced(graded):
         call_graded(_model(graded, W, b), features),
         torch.tensor([[[1.0, 0.0]], [[0.0, 0.25]]]),
         what="NeuronModel.forward with one neuron W = [[1, -1]], b = [0, 0.25] on x = [1, 0] and [0, 1]",
+        against="a case computed by hand",
         hint="on x = [0, 1] the neuron's input is -1, and its ReLU outputs 0: nothing reaches feature 1 but its bias.",
     )

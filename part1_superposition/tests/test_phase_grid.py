@@ -5,7 +5,8 @@ from exercises.grading import call_graded, check_tensor
 
 def test_matches_reference(graded, reference):
     relative_importance, density = torch.logspace(-1, 1, 4), torch.logspace(0, -2, 3)
-    importance, probability = call_graded(graded.phase_grid, relative_importance, density)
+    importance, probability = call_graded(graded.phase_grid, relative_importance, density,
+                                          returns=("importance", "feature_probability"))
     importance_ref, probability_ref = reference.phase_grid(relative_importance, density)
     check_tensor(importance, importance_ref, what="phase_grid(4 importances, 3 densities)[0], the importance [12, 2]",
                  hint="column 0 is the main feature (importance 1), column 1 the extra one.")
@@ -14,10 +15,11 @@ def test_matches_reference(graded, reference):
 
 
 def test_by_hand(graded):
-    importance, probability = call_graded(graded.phase_grid, torch.tensor([0.1, 10.0]), torch.tensor([1.0, 0.5, 0.1]))
+    importance, probability = call_graded(graded.phase_grid, torch.tensor([0.1, 10.0]), torch.tensor([1.0, 0.5, 0.1]),
+                                          returns=("importance", "feature_probability"))
     check_tensor(importance, torch.tensor([[1.0, 0.1]] * 3 + [[1.0, 10.0]] * 3),
-                 what="phase_grid([0.1, 10], [1, 0.5, 0.1])'s importance",
+                 what="phase_grid([0.1, 10], [1, 0.5, 0.1])'s importance", against="a case computed by hand",
                  hint="importance is the slow index: the first D instances all have relative importance[0].")
     check_tensor(probability, torch.tensor([1.0, 0.5, 0.1, 1.0, 0.5, 0.1]),
-                 what="phase_grid([0.1, 10], [1, 0.5, 0.1])'s feature probability",
+                 what="phase_grid([0.1, 10], [1, 0.5, 0.1])'s feature probability", against="a case computed by hand",
                  hint="density is the fast index: it cycles through all D values for each importance.")

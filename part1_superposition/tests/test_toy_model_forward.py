@@ -29,7 +29,8 @@ def test_instances_are_separate_models(graded):
     check_tensor(
         call_graded(_model(graded, W, b), features),
         one_by_one,
-        what="ToyModel.forward: instance k alone should be ReLU(x W[k]^T W[k] + b[k])",
+        what="ToyModel.forward",
+        against="each instance k computed alone, ReLU(x W[k]^T W[k] + b[k])",
         hint="do not mix instances: the einsum keeps `inst` on both sides.",
     )
 
@@ -42,5 +43,6 @@ def test_antipodal_pair_by_hand(graded):
         call_graded(_model(graded, W, b), features),
         torch.tensor([[[0.5, 0.0]], [[0.0, 0.5]], [[0.0, 0.0]]]),
         what="ToyModel.forward with W = [[1, -1]], b = [-0.5, -0.5] on x = [1, 0], [0, 1], [0, 0]",
+        against="a case computed by hand",
         hint="h = W x can be negative: no ReLU on h in this model, only on the output (after adding b).",
     )

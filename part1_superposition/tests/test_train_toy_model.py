@@ -32,6 +32,7 @@ def test_first_loss_is_the_initial_models(graded, reference):
     losses = call_graded(graded.train_toy_model, model, probability, importance, steps=1, batch_size=32, lr=1e-2, seed=5,
                          changes=("model",))
     check_tensor(losses[0], expected, what="train_toy_model's first row of losses",
+                 against="the untrained model's loss on the first batch",
                  hint="row 0 is the untrained model's loss on the first batch from torch.Generator().manual_seed(seed).")
 
 

@@ -4,14 +4,14 @@ from exercises.grading import call_graded, check, check_tensor
 
 
 def test_matches_reference(graded, reference):
-    tokens, labels = call_graded(graded.all_pairs, 7)
+    tokens, labels = call_graded(graded.all_pairs, 7, returns=("tokens", "labels"))
     ref_tokens, ref_labels = reference.all_pairs(7)
     check_tensor(tokens, ref_tokens, what="all_pairs(7) tokens", hint="row i is [i // p, i % p, p].")
     check_tensor(labels, ref_labels, what="all_pairs(7) labels", hint="(a + b) mod p, not a + b.")
 
 
 def test_rows_by_hand(graded):
-    tokens, labels = call_graded(graded.all_pairs, 5)
+    tokens, labels = call_graded(graded.all_pairs, 5, returns=("tokens", "labels"))
     check(tokens.shape == (25, 3) and labels.shape == (25,), f"all_pairs(5) shapes: got {tuple(tokens.shape)}, {tuple(labels.shape)}; expected (25, 3), (25,)")
     check(tokens[:, 2].eq(5).all().item(), f"all_pairs(5): the last token of every row is '=' (token p = 5); the last column holds {tokens[:, 2].unique().tolist()}")
     check(tokens[7].tolist() == [1, 2, 5], f"all_pairs(5) row 7 should be a=1, b=2, '='=5: got {tokens[7].tolist()}")

@@ -22,7 +22,8 @@ def test_removes_the_algorithm(graded, reference):
     logits = 4 * torch.cos(2 * torch.pi * 2 * (a + b)[:, None] / p - 2 * torch.pi * 2 * c[None, :] / p)
     train_idx = torch.arange(0, p * p, 2)
     check_close(call_graded(graded.excluded_loss, logits, labels, [2], train_idx), F.cross_entropy(torch.zeros(1, p), labels[:1]).item(),
-                atol=1e-4, what="excluded_loss of logits 4 cos(w2(a+b-c)) with frequency 2 excluded (should be log p)",
+                atol=1e-4, what="excluded_loss of logits 4 cos(w2(a+b-c)) with frequency 2 excluded",
+                against="log 7, the loss of all-zero logits",
                 hint="all that is left once frequency 2's cos(w(a+b)), sin(w(a+b)) are removed is zero logits.")
 
 
@@ -32,4 +33,5 @@ def test_only_training_pairs(graded, reference):
     logits[:3, 0] = 50.0  # only pairs 0, 1, 2 predict their label: training on them gives near-zero loss
     loss = call_graded(graded.excluded_loss, logits, labels, [], torch.tensor([0, 1, 2]))
     check_close(loss, 0.0, atol=1e-3, what="excluded_loss with no frequencies, on training pairs 0, 1, 2 predicted perfectly",
+                against="the loss when each training pair's label has logit 50",
                 hint="average the cross-entropy over the training pairs only.")

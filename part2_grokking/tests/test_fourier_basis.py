@@ -13,6 +13,7 @@ def test_matches_reference(graded, reference):
 def test_orthonormal(graded):
     basis = call_graded(graded.fourier_basis, 13)
     check_tensor(basis @ basis.T, torch.eye(13), what="fourier_basis(13) @ fourier_basis(13).T", atol=1e-5,
+                 against="the identity matrix (orthonormal rows)",
                  hint="normalise every row (the constant too).")
 
 
@@ -23,4 +24,5 @@ def test_rows_by_hand(graded):
                             torch.cos(2 * math.pi * x / 5) * math.sqrt(2 / 5), torch.sin(2 * math.pi * x / 5) * math.sqrt(2 / 5),
                             torch.cos(4 * math.pi * x / 5) * math.sqrt(2 / 5), torch.sin(4 * math.pi * x / 5) * math.sqrt(2 / 5)])
     check_tensor(basis, expected, what="fourier_basis(5) (rows const, cos 1, sin 1, cos 2, sin 2)", atol=1e-5,
+                 against="the five rows written out by hand",
                  hint="row 2k-1 is cos(2 pi k x / p), row 2k is sin(2 pi k x / p).")

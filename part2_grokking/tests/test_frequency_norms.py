@@ -20,4 +20,5 @@ def test_one_wave(graded, reference):
     expected[1] = 5 * math.sqrt(p / 2)  # frequency 2: |(3, 0, 4)| times the norm of an unnormalised wave
     check_tensor(call_graded(graded.frequency_norms, W, reference.fourier_basis(p)), expected, atol=1e-4,
                  what="frequency_norms of columns 3 cos(2wx), 1, 4 sin(2wx) (p = 11)",
+                 against="the hand-computed norms (5 sqrt(p / 2) at frequency 2, 0 elsewhere)",
                  hint="entry k-1 is frequency k; the constant column belongs to no frequency.")

@@ -23,7 +23,7 @@ def test_no_heads_is_the_plain_loss(graded, reference):
     with torch.no_grad():
         plain = reference.per_token_loss(model(tokens), tokens)
     check_tensor(call_graded(graded.ablated_per_token_loss, model, tokens, []), plain, atol=1e-5,
-                 what="ablated_per_token_loss(model, tokens, heads=[]) vs the plain per-token loss")
+                 what="ablated_per_token_loss(model, tokens, heads=[])", against="the unablated per-token loss")
 
 
 def test_last_layer_head_by_hand(graded, reference):
@@ -34,7 +34,8 @@ def test_last_layer_head_by_hand(graded, reference):
         head_logits = cache["blocks.1.attn.hook_z"][:, :, 1] @ model.W_O[1, 1] @ model.W_U
     expected = reference.per_token_loss(logits - head_logits, tokens)
     check_tensor(call_graded(graded.ablated_per_token_loss, model, tokens, [(1, 1)]), expected, atol=1e-4,
-                 what="ablated_per_token_loss(no-LayerNorm model, heads=[(1, 1)]) vs removing z @ W_O @ W_U by hand",
+                 what="ablated_per_token_loss(no-LayerNorm model, heads=[(1, 1)])",
+                 against="the loss with head (1, 1)'s z @ W_O @ W_U taken off the logits by hand",
                  hint="ablate head 1 of layer 1 only: z[:, :, 1] = 0 at blocks.1.attn.hook_z.")
 
 

@@ -25,9 +25,11 @@ def test_by_hand(graded):
     previous[0, 1] = torch.eye(n)  # head 1 attends to itself
     check_tensor(call_graded(graded.attention_stripe_score, previous, 1), torch.tensor([1.0, 0.0]),
                  what="attention_stripe_score(offset=1) of a perfect previous-token head and a current-token head",
+                 against="a case computed by hand",
                  hint="query 0 has no previous token: count queries 1 .. n-1 only (start defaults to offset).")
     check_tensor(call_graded(graded.attention_stripe_score, previous, 0), torch.tensor([1 / n, 1.0]),
                  what="attention_stripe_score(offset=0) of a previous-token head and a current-token head",
+                 against="a case computed by hand",
                  hint="offset 0 is the main diagonal: every query attends to itself.")
 
 
@@ -41,4 +43,5 @@ def test_start_skips_early_queries(graded):
     patterns[0, 0, 5, 0] = 0.5
     check_tensor(call_graded(graded.attention_stripe_score, patterns, 2, 4), torch.tensor([0.75]),
                  what="attention_stripe_score(offset=2, start=4) with query 4 -> key 2 (1.0) and query 5 -> key 3 (0.5)",
+                 against="a case computed by hand",
                  hint="only queries 4 and 5 count: (1.0 + 0.5) / 2.")

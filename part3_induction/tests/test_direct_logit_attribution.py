@@ -20,6 +20,7 @@ def test_one_entry_by_hand(graded):
     out = call_graded(graded.direct_logit_attribution, z, W_O, W_U, tokens)
     check_close(out[0, 1, 1], (z[0, 1, 1] @ W_O[1]) @ W_U[:, 2], atol=1e-4,
                 what="direct_logit_attribution(...)[0, 1, 1] (head 1 at position 1, next token 2)",
+                against="(z[0, 1, 1] @ W_O[1]) @ W_U[:, 2], computed by hand",
                 hint="(z[b, t, h] @ W_O[h]) . W_U[:, tokens[b, t + 1]].")
 
 
@@ -39,5 +40,6 @@ def test_heads_add_up_to_the_logits(graded):
     resid0 = (cache["hook_embed"] + cache["hook_pos_embed"])[:, :-1]
     total += torch.einsum("bpd,dbp->bp", resid0, model.W_U.detach()[:, next_tokens]) + model.b_U.detach()[next_tokens]
     check_tensor(total, logits[:, :-1].gather(-1, next_tokens[..., None]).squeeze(-1), atol=1e-3,
-                 what="sum over heads and layers of direct_logit_attribution (+ embeddings and biases) vs the true logit",
+                 what="sum over heads and layers of direct_logit_attribution (+ embeddings and biases)",
+                 against="the model's own logit for the next token",
                  hint="every head's contribution is z @ W_O @ W_U[:, next token]; nothing else goes in.")

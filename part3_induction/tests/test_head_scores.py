@@ -37,6 +37,8 @@ def test_independent_of_the_stripe_function(graded):
         previous = torch.stack([pattern[:, :, q, q - 1] for q in range(1, 8)]).mean((0, 1))
         check_tensor(got["induction"][layer], induction, atol=1e-5,
                      what=f"head_scores(...)['induction'][layer {layer}] on x x (period 4, no bos)",
+                     against="the cached attention pattern at key = query - 3, averaged by hand",
                      hint="queries 4..7 (the second copy), keys query - 3 (the token after the earlier copy).")
         check_tensor(got["previous"][layer], previous, atol=1e-5,
-                     what=f"head_scores(...)['previous'][layer {layer}]")
+                     what=f"head_scores(...)['previous'][layer {layer}]",
+                     against="the cached attention pattern at key = query - 1, averaged by hand")

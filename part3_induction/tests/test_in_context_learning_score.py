@@ -15,4 +15,5 @@ def test_by_hand(graded):
     losses = torch.tensor([[4.0, 3.0, 1.0], [6.0, 5.0, 0.0]])
     check_close(call_graded(graded.in_context_learning_score, losses, 0, 2), -4.5,
                 what="in_context_learning_score with early losses 4 and 6, late losses 1 and 0",
+                against="a case computed by hand",
                 hint="mean(late) - mean(early) = 0.5 - 5 = -4.5.")

@@ -18,8 +18,8 @@ def test_matches_transformer_lens(graded, reference):
     _, W_QK = reference.ov_and_qk(model, 1)
     expected = model.all_composition_scores("K")[0, :, 1, :].detach()  # [layer, head, layer, head]
     check_tensor(call_graded(graded.k_composition_scores, W_OV, W_QK), expected, atol=1e-4,
-                 what="k_composition_scores of the tiny model's layer 0 -> layer 1 vs transformer_lens's "
-                      "model.all_composition_scores('K')",
+                 what="k_composition_scores of the tiny model's layer 0 -> layer 1",
+                 against="transformer_lens's model.all_composition_scores('K')",
                  hint="K-composition multiplies W_QK by the TRANSPOSE of W_OV (the key side reads the earlier output).")
 
 
@@ -31,6 +31,8 @@ def test_one_pair_by_hand(graded):
     W_QK[1, 2, 0] = 5.0  # keys read direction 0: does not compose
     out = call_graded(graded.k_composition_scores, W_OV, W_QK)
     check_tensor(out, torch.tensor([[1.0, 0.0]]), what="k_composition_scores of one writer and two readers",
+                 against="a case computed by hand",
                  hint="the first reader's keys read exactly the direction the writer writes (score 1), the second's do not (0).")
     check_close(call_graded(graded.k_composition_scores, 3 * W_OV, W_QK)[0, 0], 1.0,
-                what="k_composition_scores is scale-free (W_OV times 3)", hint="divide by both Frobenius norms.")
+                what="k_composition_scores with W_OV times 3", hint="divide by both Frobenius norms.",
+                against="the score of the unscaled pair")

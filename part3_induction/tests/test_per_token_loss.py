@@ -8,7 +8,8 @@ def test_matches_torch_cross_entropy(graded):
     logits, tokens = torch.randn(3, 6, 11), torch.randint(0, 11, (3, 6))
     expected = F.cross_entropy(logits[:, :-1].reshape(-1, 11), tokens[:, 1:].reshape(-1), reduction="none").reshape(3, 5)
     check_tensor(call_graded(graded.per_token_loss, logits, tokens), expected, atol=1e-5,
-                 what="per_token_loss(logits [3, 6, 11], tokens [3, 6]) vs F.cross_entropy",
+                 what="per_token_loss(logits [3, 6, 11], tokens [3, 6])",
+                 against="torch's F.cross_entropy(reduction='none') on logits[:, :-1], tokens[:, 1:]",
                  hint="the logits at position t predict token t + 1: use logits[:, :-1] and tokens[:, 1:].")
 
 
@@ -25,4 +26,5 @@ def test_by_hand(graded):
     tokens = torch.tensor([[0, 3]])
     expected = -torch.log_softmax(logits[0, 0], -1)[3].reshape(1, 1)
     check_tensor(call_graded(graded.per_token_loss, logits, tokens), expected,
-                 what="per_token_loss when position 0 puts logit 10 on the next token (3)")
+                 what="per_token_loss when position 0 puts logit 10 on the next token (3)",
+                 against="-log_softmax(logits[0, 0])[3], computed by hand")
