@@ -89,6 +89,15 @@ def built_parts() -> list[Part]:
     return [p for p in PARTS if p.is_built]
 
 
+def unregistered_parts(root: Path | None = None) -> list[str]:
+    """Lesson folders (partN_x/) and solutions modules (solutions/partN_x.py) that PARTS does not
+    list. Without its entry in PARTS a part does not exist for the tools, so they refuse to run."""
+    root = root or ROOT
+    found = {d.name for d in root.glob("part*_*") if d.is_dir() and re.fullmatch(r"part\d+_\w+", d.name)}
+    found |= {f.stem for f in (root / "solutions").glob("part*_*.py") if re.fullmatch(r"part\d+_\w+", f.stem)}
+    return sorted(found - {part.folder for part in PARTS})
+
+
 def part_of_path(path: Path) -> Part | None:
     """The part whose folder contains `path` (a test file, say), or None."""
     path = Path(path).resolve()

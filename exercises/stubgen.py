@@ -11,7 +11,7 @@ import argparse
 import ast
 import sys
 
-from exercises.parts import PARTS, Part
+from exercises.parts import PARTS, Part, unregistered_parts
 
 HEADER = (
     "# Your exercises. Replace each `raise NotImplementedError` with your code, one function at a\n"
@@ -74,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report parts out of date")
     args = parser.parse_args(argv)
+    unknown = unregistered_parts()
+    if unknown:
+        print(f"error: {', '.join(unknown)} not in PARTS: register each part in exercises/parts.py "
+              "(README, 'Adding a part'), then run this again", file=sys.stderr)
+        return 2
     stale = []
     for part in (p for p in PARTS if p.solutions_path.exists()):
         text = expected_stub(part)
