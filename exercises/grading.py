@@ -201,7 +201,8 @@ def _check_returns(fn: Callable, result: Any, names: tuple[str, ...]) -> None:
         pytest.fail(f"{_name(fn)} returned a {type(result).__name__}; it should return {expected}, "
                     f"as in `return {', '.join(names)}`.", pytrace=False)
     if len(result) != len(names):
-        pytest.fail(f"{_name(fn)} returned {len(result)} value(s); it should return {expected}, "
+        got = f"a list of {len(result)} values" if isinstance(result, list) else f"{len(result)} value(s)"
+        pytest.fail(f"{_name(fn)} returned {got}; it should return {expected}, "
                     f"as in `return {', '.join(names)}`.", pytrace=False)
 
 
