@@ -186,7 +186,7 @@ def test_a_wrong_return_arity_gets_its_own_message():
     def only_losses(params):
         return [1.0, 2.0, 3.0]
 
-    with pytest.raises(pytest.fail.Exception, match=r"only_losses returned 3 value\(s\); it should return a tuple of 2 "
+    with pytest.raises(pytest.fail.Exception, match=r"only_losses returned a list of 3 values; it should return a tuple of 2 "
                                                     r"values \(params, losses\), as in `return params, losses`"):
         call_graded(only_losses, torch.ones(2), returns=("params", "losses"))
     with pytest.raises(pytest.fail.Exception, match=r"returned None.*Did you forget `return`"):
