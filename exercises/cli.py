@@ -236,7 +236,7 @@ def _with_the_rest(part: Part, target: str, key: str, paths: list[Path], results
     """`results` of some of `part`'s test files, completed with the other files' results (from the
     cache if still valid, else run quietly now), so the progress view never forgets them."""
     ran = {str(path) for path in paths}
-    others = [path for path in map(_test_file, itertools.repeat(part), _matching(part, None)) if str(path) not in ran]
+    others = [path for path in (_test_file(part, name) for name in _matching(part, None)) if str(path) not in ran]
     if others:
         earlier = cached_results(part, target, key)
         if earlier is None:
