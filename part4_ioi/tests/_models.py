@@ -35,10 +35,13 @@ def _tiny(shape: str):
                                  num_key_value_heads=2, vocab_size=VOCAB, max_position_embeddings=24, bos_token_id=0,
                                  eos_token_id=0, pad_token_id=0)
             model = bridge_from_hf("llama", LlamaForCausalLM(config), toy_tokenizer(VOCAB))
+    generator = torch.Generator().manual_seed(12)
     with torch.no_grad():  # larger weights than the default init, so heads attend and logits differ
         for p in model.parameters():
             if p.ndim > 1:
                 p.mul_(6.0)
+            elif shape == "llama":  # the norms' weights (all 1 at init) as uneven as a trained model's
+                p.copy_(0.5 + torch.rand(p.shape, generator=generator))
     return model
 
 

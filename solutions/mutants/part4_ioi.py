@@ -77,14 +77,14 @@ def logit_diff_probs(end_logits, io, s):
     return ref.logit_diff(end_logits.softmax(-1), io, s)
 
 
-def _dla_with(model, cache, data, *, scale=True, centre=True, weight=True):
+def _dla_with(model, cache, data, *, scale=True, weight=True):
     norm_weight, centres = ref.final_norm_parts(model)
     batch = torch.arange(len(data))
     direction = (model.W_U[:, data.io] - model.W_U[:, data.s]).detach()
     rows = []
     for layer in range(model.cfg.n_layers):
         out = torch.einsum("bhe,hed->bhd", cache[f"blocks.{layer}.attn.hook_z"][batch, data.end], model.W_O[layer].detach())
-        if centres and centre:
+        if centres:
             out = out - out.mean(-1, keepdim=True)
         if scale:
             out = out / cache["ln_final.hook_scale"][batch, data.end][:, :, None]
@@ -99,9 +99,9 @@ def dla_no_scale(model, cache, data):
     return _dla_with(model, cache, data, scale=False)
 
 
-@mutant("head_dla", "LayerNorm's centring ignored")
-def dla_no_centre(model, cache, data):
-    return _dla_with(model, cache, data, centre=False)
+@mutant("head_dla", "final norm's weight ignored")
+def dla_no_weight(model, cache, data):
+    return _dla_with(model, cache, data, weight=False)
 
 
 @mutant("head_dla", "at the last padded position instead of END")
