@@ -105,16 +105,18 @@ def missing_data(fig: go.Figure) -> list[str]:
 
 
 def fit_to_page(fig: go.Figure) -> go.Figure:
-    """A copy of `fig` that a 1400 px wide window shows whole: no wider than the page, at least as
-    wide as its title, and a title too long for the page is wrapped onto a second line."""
+    """A copy of `fig` that a 1400 px wide window shows whole: no wider than the page, and a title
+    too long for the figure wrapped onto more lines (widening the figure would distort it)."""
     fig = go.Figure(fig)
-    title = fig.layout.title.text or ""
-    if TITLE_CHAR_WIDTH * len(title) + 120 > PAGE_WIDTH and "<br>" not in title:
-        title = _wrap(title, (PAGE_WIDTH - 120) // TITLE_CHAR_WIDTH)
-        fig.update_layout(title_text=title, margin_t=max(fig.layout.margin.t or 100, 120))
-    title_width = TITLE_CHAR_WIDTH * max(map(len, title.split("<br>"))) + 120
     if fig.layout.width is not None:
-        fig.update_layout(width=min(max(fig.layout.width, title_width), PAGE_WIDTH))
+        fig.update_layout(width=min(fig.layout.width, PAGE_WIDTH))
+    title = fig.layout.title.text or ""
+    room = ((fig.layout.width or PAGE_WIDTH) - 100) // TITLE_CHAR_WIDTH
+    if len(title) > room and "<br>" not in title:
+        lines = _wrap(title, room)
+        fig.update_layout(title_text=lines, margin_t=(fig.layout.margin.t or 100) + 22 * lines.count("<br>"))
+        if fig.layout.height is not None:
+            fig.update_layout(height=fig.layout.height + 22 * lines.count("<br>"))
     return fig
 
 
