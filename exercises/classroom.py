@@ -24,6 +24,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+from exercises import golden
 from exercises.parts import ROOT, built_parts
 
 WORKFLOW = ROOT / ".github" / "workflows" / "grade.yml"
@@ -77,6 +78,7 @@ def _edited(relative: str, text: str) -> str:
 def write_student_template(out: Path) -> Path:
     """Writes the learners' edition of the course to `out` (which must not exist or be empty)."""
     out = Path(out)
+    check_golden_files()
     if out.exists() and any(out.iterdir()):
         raise SystemExit(f"error: {out} is not empty: choose a new folder for the learners' edition")
     for relative in edition_files():
@@ -90,8 +92,16 @@ def write_student_template(out: Path) -> Path:
     return out
 
 
+def check_golden_files() -> None:
+    """A bundle grades with the recorded reference outputs: refuse to build one from stale ones."""
+    stale = [why for why in map(golden.staleness, built_parts()) if why]
+    if stale:
+        raise SystemExit("error: " + "; ".join(stale) + ": run python -m exercises.golden first")
+
+
 def _edition_archive_members() -> list[tuple[str, bytes, int]]:
     """(path inside course/, content, mode) of every file of the learners' edition."""
+    check_golden_files()
     members = []
     for relative in edition_files():
         source = ROOT / relative

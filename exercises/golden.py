@@ -26,6 +26,7 @@ How the replay works:
 
 import argparse
 import builtins
+import dataclasses
 import hashlib
 import linecache
 import math
@@ -228,18 +229,35 @@ def _encode(value: Any, inputs: dict[int, tuple], where: str) -> Any:
         return ("value", value.item())
     if isinstance(value, (bool, int, float, str, type(None))):
         return ("value", value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = [(f.name, _encode(getattr(value, f.name), inputs, where)) for f in dataclasses.fields(value)]
+        return ("dataclass", type(value).__qualname__, fields)
+    if isinstance(value, tuple) and hasattr(type(value), "_fields"):
+        return ("namedtuple", type(value).__qualname__, [_encode(v, inputs, where) for v in value])
     if type(value) in (list, tuple):
         return (type(value).__name__, [_encode(v, inputs, where) for v in value])
     if type(value) is dict:
         return ("dict", [(k, _encode(v, inputs, where)) for k, v in value.items()])
     raise GoldenError(
         f"{where} returned a {type(value).__qualname__}, which a golden file cannot hold: return tensors, "
-        f"numbers, strings, lists, tuples or dicts of them (or an object the caller passed in)"
+        f"numbers, strings, lists, tuples, dicts or dataclasses of them (or an object the caller passed in)"
     )
 
 
-def _decode(encoded: Any, call_inputs: dict) -> Any:
+def _decode(encoded: Any, call_inputs: dict, module: types.ModuleType) -> Any:
+    """The recorded output, rebuilt; dataclasses and named tuples from the replay module's given code."""
     kind, *rest = encoded
+    if kind in ("dataclass", "namedtuple"):
+        qualname, items = rest
+        cls = module
+        for name in qualname.split("."):
+            cls = getattr(cls, name)
+        if kind == "namedtuple":
+            return cls(*(_decode(v, call_inputs, module) for v in items))
+        obj = cls.__new__(cls)
+        for name, value in items:
+            object.__setattr__(obj, name, _decode(value, call_inputs, module))
+        return obj
     if kind == "input":
         return _resolve(call_inputs, rest[0])
     if kind == "tensor":
@@ -252,10 +270,10 @@ def _decode(encoded: Any, call_inputs: dict) -> Any:
     if kind == "value":
         return rest[0]
     if kind in ("list", "tuple"):
-        items = [_decode(v, call_inputs) for v in rest[0]]
+        items = [_decode(v, call_inputs, module) for v in rest[0]]
         return items if kind == "list" else tuple(items)
     if kind == "dict":
-        return {k: _decode(v, call_inputs) for k, v in rest[0]}
+        return {k: _decode(v, call_inputs, module) for k, v in rest[0]}
     raise GoldenError(f"unknown entry {kind!r} in a golden file: regenerate it with python -m exercises.golden")
 
 
@@ -457,7 +475,7 @@ def _replay_call(part: Part, name: str, args: tuple, kwargs: dict) -> Any:
         kind, message = call["error"]
         error = getattr(builtins, kind, None)
         raise (error if isinstance(error, type) and issubclass(error, Exception) else RuntimeError)(message)
-    return _decode(call["output"], call_inputs)
+    return _decode(call["output"], call_inputs, _session.modules[part.folder])
 
 
 # --- writing and checking golden files ---
