@@ -125,6 +125,42 @@ def ov_and_qk(model, layer: int) -> tuple[Float[Tensor, "head d_model d_model"],
     return W_OV, W_QK
 
 
+def in_context_learning_score(losses: Float[Tensor, "batch pos"], early: int, late: int) -> float:
+    """Olsson et al.'s in-context-learning score: mean loss at position `late` minus at `early`.
+
+    The paper uses the 500th and the 50th token of natural text. A negative score means the
+    model predicts later tokens better because it uses the context; it drops sharply exactly when
+    induction heads form. `losses` is per_token_loss's output, averaged over the batch.
+    """
+    return (losses[:, late].mean() - losses[:, early].mean()).item()
+
+
+def diagonal_score(circuit: Float[Tensor, "vocab vocab"]) -> float:
+    """The fraction of rows whose largest entry is on the diagonal (1 for a perfect induction QK circuit)."""
+    return (circuit.argmax(dim=-1) == torch.arange(circuit.shape[0], device=circuit.device)).float().mean().item()
+
+
+def positional_pattern(model, layer: int, head: int) -> Float[Tensor, "query key"]:
+    """The attention pattern one head would have from position embeddings alone.
+
+    Each position's input is its position embedding plus the mean token embedding, through the
+    layer's LayerNorm (left out, a previous-token head's positional signal is lost in the
+    token-embedding noise: the normalisation is part of the circuit), then the head's queries
+    and keys, the causal mask and the softmax. A previous-token head shows a stripe just below
+    the diagonal.
+    """
+    with torch.no_grad():
+        x = model.W_pos + model.W_E.mean(dim=0)
+        norm = getattr(model.blocks[layer].ln1, "original_component", None)
+        if isinstance(norm, torch.nn.LayerNorm):
+            x = norm(x)
+        queries = x @ model.W_Q[layer, head] + model.b_Q[layer, head]
+        keys = x @ model.W_K[layer, head] + model.b_K[layer, head]
+        scores = queries @ keys.T / model.cfg.d_head**0.5
+        future = torch.triu(torch.ones_like(scores, dtype=torch.bool), diagonal=1)
+        return scores.masked_fill(future, float("-inf")).softmax(dim=-1)
+
+
 @exercise
 def repeated_random_tokens(
     batch: int, length: int, d_vocab: int, generator: torch.Generator, bos: int | None = None
@@ -149,18 +185,6 @@ def per_token_loss(logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor,
     The logits at position t predict token t + 1, so the last position has no target and the
     result has one position fewer than the input.
     Hint: log_softmax over the vocabulary, then gather the next tokens (tokens[:, 1:]) from logits[:, :-1].
-    """
-    raise NotImplementedError
-
-
-@exercise
-def in_context_learning_score(losses: Float[Tensor, "batch pos"], early: int, late: int) -> float:
-    """Olsson et al.'s in-context-learning score: mean loss at position `late` minus at `early`.
-
-    The paper uses the 500th and the 50th token of natural text. A negative score means the
-    model predicts later tokens better because it uses the context; it drops sharply exactly when
-    induction heads form. `losses` is per_token_loss's output; average over the batch.
-    Hint: losses[:, late].mean() - losses[:, early].mean(), as a Python float.
     """
     raise NotImplementedError
 
@@ -256,6 +280,25 @@ def k_composition_scores(
     ||W_QK W_OV^T||_F / (||W_QK||_F ||W_OV||_F) (Frobenius norms): 1 when the later head's key
     side reads exactly what the earlier head writes, small for unrelated random matrices.
     Hint: ||W_OV[i] @ W_QK[j].T|| is the same number; einsum over both head dimensions, or a loop.
+    """
+    raise NotImplementedError
+
+
+@exercise
+def induction_qk_circuit(model, previous_token_head: Head, induction_head: Head) -> Float[Tensor, "vocab vocab"]:
+    """The induction head's full QK circuit through the previous-token head (K-composition, in tokens).
+
+    Entry [i, j] is the attention score (before the 1/sqrt(d_head) scaling and the softmax) the
+    induction head gives from a query position holding token i to a key position whose
+    *previous* token is j, along one path: the query reads the token's own embedding; the key
+    reads the previous token's embedding, moved one position on by the previous-token head's OV
+    circuit. With (l0, h0) = previous_token_head and (l1, h1) = induction_head:
+        queries = W_E @ W_Q[l1, h1]                                  [vocab, d_head]
+        keys    = W_E @ W_V[l0, h0] @ W_O[l0, h0] @ W_K[l1, h1]       [vocab, d_head]
+        circuit = queries @ keys^T                                   [vocab, vocab]
+    An induction head attends to "the token after an earlier copy of mine", so in every row the
+    diagonal (j == i) is the largest entry. LayerNorms and biases are left out, as in the paper.
+    Hint: model.W_E is [vocab, d_model]; model.W_Q[l1, h1] is [d_model, d_head]; no gradients needed.
     """
     raise NotImplementedError
 

@@ -32,16 +32,6 @@ def per_token_loss_wrong_axis(logits, tokens):
     return -logits[:, :-1].log_softmax(1).gather(-1, tokens[:, 1:, None]).squeeze(-1)
 
 
-@mutant("in_context_learning_score", "early minus late (sign flipped)")
-def icl_flipped(losses, early, late):
-    return (losses[:, early].mean() - losses[:, late].mean()).item()
-
-
-@mutant("in_context_learning_score", "a ratio instead of a difference")
-def icl_ratio(losses, early, late):
-    return (losses[:, late].mean() / losses[:, early].mean()).item()
-
-
 @mutant("attention_stripe_score", "stripe above the diagonal (key = query + offset)")
 def stripe_transposed(patterns, offset, start=None):
     return ref.attention_stripe_score(patterns.transpose(-1, -2), offset, start)
@@ -144,6 +134,28 @@ def k_comp_unnormalised(W_OV, W_QK):
 @mutant("k_composition_scores", "rows and columns swapped")
 def k_comp_transposed(W_OV, W_QK):
     return ref.k_composition_scores(W_OV, W_QK).T
+
+
+@mutant("induction_qk_circuit", "key side reads the key's own token (no previous-token OV circuit)")
+def qk_circuit_no_ov(model, previous_token_head, induction_head):
+    l1, h1 = induction_head
+    with torch.no_grad():
+        return (model.W_E @ model.W_Q[l1, h1]) @ (model.W_E @ model.W_K[l1, h1]).T
+
+
+@mutant("induction_qk_circuit", "transposed: [key's previous token, query token]")
+def qk_circuit_transposed(model, previous_token_head, induction_head):
+    return ref.induction_qk_circuit(model, previous_token_head, induction_head).T
+
+
+@mutant("induction_qk_circuit", "the OV circuit of the induction head itself, not of the previous-token head")
+def qk_circuit_wrong_head(model, previous_token_head, induction_head):
+    return ref.induction_qk_circuit(model, induction_head, induction_head)
+
+
+@mutant("induction_qk_circuit", "scaled by 1/sqrt(d_head)")
+def qk_circuit_scaled(model, previous_token_head, induction_head):
+    return ref.induction_qk_circuit(model, previous_token_head, induction_head) / model.W_Q.shape[-1] ** 0.5
 
 
 @mutant("train_attn_only", "grads never zeroed")
