@@ -84,7 +84,7 @@ def load_cache(path: Path, model_name: str, layer: int, tokens: Tensor) -> Float
     if found != (model_name, str(layer)):
         raise ActivationCacheError(
             f"the activation cache {path} holds {found[0]}'s residual stream after block {found[1]}, but this run "
-            f"asks for {model_name}'s after block {layer}. Run with --layer {found[1]} to use it, or delete it "
+            f"asks for {model_name}'s after block {layer}. Run with PART5_LAYER={found[1]} to use it, or delete it "
             f"(rm {path}) to collect layer {layer}.")
     if stored_tokens.shape != tokens.shape or metadata.get("tokens_sha256") != _digest(tokens.to(torch.int32)):
         raise ActivationCacheError(f"the activation cache {path} was computed on other tokens than this run's. {delete}")

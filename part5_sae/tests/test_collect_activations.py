@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from exercises.grading import call_graded, check, check_tensor
@@ -21,3 +22,28 @@ def test_stops_at_the_hooked_layer(graded):
     call_graded(graded.collect_activations, model, tokens, 0, 4, changes=("model",))
     check(not reached, "collect_activations ran the whole model up to the unembedding; stop right after block `layer` "
           "(run_with_cache(..., stop_at_layer=layer + 1)): at a middle layer that halves the work.")
+
+
+def test_the_cache_refuses_another_layer_model_or_damage(graded, tmp_path):
+    """The replication's on-disk cache (given code) around your collect_activations."""
+    from part5_sae.activation_store import ActivationCacheError, build_cache, load_cache
+
+    model, tokens, path = tiny_model(), tiny_tokens(3, 5), tmp_path / "cache.safetensors"
+    built = build_cache(graded.collect_activations, model, tokens, 1, path, "tiny", chunk=2, batch_size=2)
+    torch.testing.assert_close(load_cache(path, "tiny", 1, tokens), built)
+    with pytest.raises(ActivationCacheError, match="after block 1.*PART5_LAYER=1"):
+        load_cache(path, "tiny", 2, tokens)
+    with pytest.raises(ActivationCacheError, match="other-model"):
+        load_cache(path, "other-model", 1, tokens)
+    with pytest.raises(ActivationCacheError, match="other tokens"):
+        load_cache(path, "tiny", 1, tokens.flip(0))
+    raw = bytearray(path.read_bytes())
+    raw[-4:] = bytes(b ^ 0xFF for b in raw[-4:])  # flip the last bytes of the activations
+    path.write_bytes(bytes(raw))
+    with pytest.raises(ActivationCacheError, match="corrupt"):
+        load_cache(path, "tiny", 1, tokens)
+    path.write_bytes(bytes(raw[:100]))  # truncated
+    with pytest.raises(ActivationCacheError, match="corrupt"):
+        load_cache(path, "tiny", 1, tokens)
+    with pytest.raises(ValueError, match="out of range"):
+        graded.check_layer(model, 3)
