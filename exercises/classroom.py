@@ -162,7 +162,7 @@ if __name__ == "__main__":
 
 def write_classroom50_bundle(out: Path) -> list[Path]:
     """autograder.py + course.tar.gz, for <classroom>/autograders/<assignment>/ in the config repository."""
-    out = Path(out)
+    out, members = Path(out), _edition_archive_members()
     out.mkdir(parents=True, exist_ok=True)
     parts = [p.short for p in built_parts()]
     script = out / "autograder.py"
@@ -170,7 +170,7 @@ def write_classroom50_bundle(out: Path) -> list[Path]:
     script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     archive = out / "course.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
-        for name, data, mode in _edition_archive_members():
+        for name, data, mode in members:
             info = tarfile.TarInfo(name)
             info.size, info.mode = len(data), mode
             tar.addfile(info, io.BytesIO(data))
@@ -214,7 +214,7 @@ cd /autograder/source/course
 
 def write_gradescope_zip(out: Path) -> Path:
     """The Gradescope autograder zip: setup.sh and run_autograder at its root, the course in course/."""
-    out = Path(out)
+    out, members = Path(out), _edition_archive_members()
     out.parent.mkdir(parents=True, exist_ok=True)
     parts = " ".join(p.short for p in built_parts())
     scripts = {
@@ -226,7 +226,7 @@ def write_gradescope_zip(out: Path) -> Path:
             info = zipfile.ZipInfo(name)
             info.external_attr = 0o755 << 16
             archive.writestr(info, text)
-        for name, data, mode in _edition_archive_members():
+        for name, data, mode in members:
             info = zipfile.ZipInfo(name)
             info.external_attr = mode << 16
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -59,12 +59,10 @@ def test_edition_has_no_reference_code(edition):
     assert "solutions" not in config and '"tests"' not in config
 
 
-def _outcomes(edition: Path, tmp: Path, label: str) -> dict[str, str]:
-    report = tmp / f"{label}.json"
+def _start_pytest(edition: Path, report: Path) -> subprocess.Popen:
     paths = [part.folder for part in built_parts()]
-    subprocess.run([sys.executable, "-c", RUN_PYTEST, *paths, f"--report-json={report}", "-q", "-p", "no:cacheprovider"],
-                   cwd=edition, capture_output=True)
-    return {nodeid: entry["outcome"] for nodeid, entry in json.loads(report.read_text()).items()}
+    return subprocess.Popen([sys.executable, "-c", RUN_PYTEST, *paths, f"--report-json={report}", "-q", "-p", "no:cacheprovider"],
+                            cwd=edition, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _full_course_tests() -> set[str]:
@@ -73,18 +71,23 @@ def _full_course_tests() -> set[str]:
     return {line for line in done.stdout.splitlines() if "::" in line}
 
 
-def test_edition_gives_the_full_courses_results(edition, tmp_path):
-    """Full course: every test fails on the stubs and passes on the solutions (tests/test_tests_bite.py, the suite)."""
-    expected = _full_course_tests()
-    on_stubs = _outcomes(edition, tmp_path, "stubs")
-    assert set(on_stubs) == expected
-    assert [t for t, outcome in on_stubs.items() if outcome != "failed"] == []
+def test_edition_gives_the_full_courses_results(tmp_path):
+    """Full course: every test fails on the stubs and passes on the solutions (tests/test_tests_bite.py, the suite).
+
+    Two editions, one as written (stubs) and one with the solutions pasted into every exercises.py,
+    tested at the same time (the tests use one torch thread each).
+    """
+    stubs = classroom.write_student_template(tmp_path / "stubs")
+    solved = classroom.write_student_template(tmp_path / "solved")
     for part in built_parts():
-        (edition / part.folder / "exercises.py").write_text(part.solutions_path.read_text(encoding="utf-8"))
-    try:
-        on_solutions = _outcomes(edition, tmp_path, "solutions")
-    finally:
-        for part in built_parts():
-            (edition / part.folder / "exercises.py").write_text(part.exercises_path.read_text(encoding="utf-8"))
-    assert set(on_solutions) == expected
-    assert [t for t, outcome in on_solutions.items() if outcome != "passed"] == []
+        (solved / part.folder / "exercises.py").write_text(part.solutions_path.read_text(encoding="utf-8"))
+    runs = {label: (_start_pytest(edition, tmp_path / f"{label}.json"), tmp_path / f"{label}.json")
+            for label, edition in (("stubs", stubs), ("solutions", solved))}
+    expected = _full_course_tests()
+    outcomes = {}
+    for label, (process, report) in runs.items():
+        process.wait()
+        outcomes[label] = {nodeid: entry["outcome"] for nodeid, entry in json.loads(report.read_text()).items()}
+    assert set(outcomes["stubs"]) == expected and set(outcomes["solutions"]) == expected
+    assert [t for t, outcome in outcomes["stubs"].items() if outcome != "failed"] == []
+    assert [t for t, outcome in outcomes["solutions"].items() if outcome != "passed"] == []
