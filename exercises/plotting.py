@@ -105,9 +105,8 @@ def missing_data(fig: go.Figure) -> list[str]:
 
 
 def fit_to_page(fig: go.Figure) -> go.Figure:
-    """A copy of `fig` that a 1400 px wide window shows whole: no wider than the page, and a title
-    too long for the figure wrapped onto more lines (widening the figure would distort it)."""
-    fig = go.Figure(fig)
+    """Makes `fig` (in place; returned too) show whole in a 1400 px wide window: no wider than the
+    page, and a title too long for the figure wrapped onto more lines (widening would distort it)."""
     if fig.layout.width is not None:
         fig.update_layout(width=min(fig.layout.width, PAGE_WIDTH))
     title = fig.layout.title.text or ""
