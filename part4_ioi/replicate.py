@@ -34,8 +34,9 @@ HERE = Path(__file__).parent
 # patching; resid: prompts of template 0 for the (layer, position) residual map;
 # senders: candidate S-inhibition heads for path patching; sweep: heads patched one at a time (None: all)
 # resid_layers: the layers of the residual map (None: all)
-FULL = dict(prompts=128, patch=16, resid=4, resid_layers=None, senders=24, sweep=None)
-QUICK = dict(prompts=16, patch=4, resid=1, resid_layers=(12, 18, 24), senders=6, sweep=36)
+# faithful: the first prompts of the faithfulness check (mean ablation)
+FULL = dict(prompts=128, patch=16, resid=4, resid_layers=None, senders=24, sweep=None, faithful=32)
+QUICK = dict(prompts=16, patch=4, resid=1, resid_layers=(12, 18, 24), senders=6, sweep=36, faithful=4)
 QUICK_EXPECTATIONS = {
     "mean logit difference": (1.0, 12.0),
     "accuracy": (0.8, 1.0),
@@ -53,7 +54,8 @@ PAPER = {
     "name movers' copy score": "above 95% (top-5 logits)",
     "faithfulness": "87% of the logit difference (3.10 of 3.56)",
 }
-N_NAME_MOVERS, N_NEGATIVE, N_S_INHIBITION, N_INDUCTION, N_BACKUP = 3, 2, 4, 3, 3
+N_NAME_MOVERS, N_NEGATIVE, N_S_SUPPRESSORS, N_S_INHIBITION, N_INDUCTION, N_BACKUP = 3, 2, 2, 4, 3, 3
+MIN_OTHER_DLA, N_OTHER = 0.25, 2  # other heads that write the answer directly: at most 2 above this DLA
 MIN_IO_ATTENTION = 0.2  # a (negative) name mover attends from END to IO at least this much, and more than to S1
 
 
@@ -120,6 +122,7 @@ def _investigate(ex, model, settings, device, times):
         found["attention"] = ex.end_attention(cache, data, cfg.n_layers).cpu()
         found["s2 attention"] = _s2_attention(cache, data, cfg.n_layers).cpu()
         name_resid = cache["blocks.0.hook_resid_post"][torch.arange(len(data)), data.pos["IO"]]
+        subject_resid = cache["blocks.0.hook_resid_post"][torch.arange(len(data)), data.pos["S1"]]
     del cache
 
     # patching on a subset of prompts of one length, against cached clean and ABC runs
@@ -161,8 +164,15 @@ def _investigate(ex, model, settings, device, times):
     # roles: name movers and negative name movers from DLA and attention to IO
     dla, attention = found["dla"], found["attention"]
     attends_io = (attention[0] > MIN_IO_ATTENTION) & (attention[0] > attention[1])
-    found["name movers"] = _top(torch.where(attends_io, dla, -1e9), N_NAME_MOVERS)
-    found["negative name movers"] = _top(torch.where(attends_io, -dla, -1e9), N_NEGATIVE)
+    found["name movers"] = _top(torch.where(attends_io & (dla > 0), dla, -torch.inf), N_NAME_MOVERS)
+    found["negative name movers"] = _top(torch.where(attends_io & (dla < 0), -dla, -torch.inf), N_NEGATIVE)
+    # not in the paper: heads that attend to S (S1 or S2) and push its logit down (so raise IO - S)
+    to_s = attention[1] + attention[2]
+    attends_s = (to_s > MIN_IO_ATTENTION) & (to_s > attention[0])
+    found["S suppressors"] = _top(torch.where(attends_s & (dla > 0), dla, -torch.inf), N_S_SUPPRESSORS)
+    named = set(found["name movers"] + found["negative name movers"] + found["S suppressors"])
+    others = torch.tensor([[(layer, head) not in named for head in range(cfg.n_heads)] for layer in range(cfg.n_layers)])
+    found["other direct writers"] = _top(torch.where(others & (dla > MIN_OTHER_DLA), dla, -torch.inf), N_OTHER)
     movers = found["name movers"]
     first_mover_layer = min(layer for layer, _ in movers)
 
@@ -178,11 +188,13 @@ def _investigate(ex, model, settings, device, times):
 
     s_inhibition_layer = min(layer for layer, _ in found["s-inhibition"])
     below = torch.tensor([[layer < s_inhibition_layer for _ in range(cfg.n_heads)] for layer in range(cfg.n_layers)])
-    found["induction heads"] = _top(torch.where(below, found["s2 attention"][1], -1e9), N_INDUCTION)
-    found["duplicate-token heads"] = _top(torch.where(below, found["s2 attention"][0], -1e9), N_INDUCTION)
+    found["induction heads"] = _top(torch.where(below, found["s2 attention"][1], -torch.inf), N_INDUCTION)
+    found["duplicate-token heads"] = _top(torch.where(below, found["s2 attention"][0], -torch.inf), N_INDUCTION)
 
     with clock("backup name movers and group patching"):
-        found["backup"], found["dla without movers"] = _backup(ex, model, sub, corrupt_z, movers, found["negative name movers"])
+        found["backup"], found["dla without movers"] = _backup(ex, model, sub, corrupt_z, movers,
+                                                               found["negative name movers"] + found["S suppressors"]
+                                                               + found["other direct writers"])
         groups = {"name movers": movers, "S-inhibition": found["s-inhibition"],
                   "name movers + backup": movers + found["backup"],
                   "induction + duplicate-token (at S2)": found["induction heads"] + found["duplicate-token heads"]}
@@ -200,17 +212,22 @@ def _investigate(ex, model, settings, device, times):
         found["copy"] = {h: ex.copy_score(model, name_resid, io_tokens, h) for h in movers + found["backup"]}
         found["negative copy"] = {h: ex.copy_score(model, name_resid, io_tokens, h, negative=True)
                                   for h in found["negative name movers"]}
+        found["S negative copy"] = {h: ex.copy_score(model, subject_resid, data.s, h, negative=True)
+                                    for h in found["S suppressors"]}
         generator = torch.Generator().manual_seed(1)
         random_heads = [heads[i] for i in torch.randperm(len(heads), generator=generator)[:10].tolist()]
         found["random copy"] = float(np.mean([ex.copy_score(model, name_resid, io_tokens, h) for h in random_heads]))
 
-    roles = ("name movers", "negative name movers", "s-inhibition", "induction heads", "duplicate-token heads", "backup")
+    roles = ("name movers", "negative name movers", "S suppressors", "other direct writers", "s-inhibition", "induction heads",
+             "duplicate-token heads", "backup")
     circuit = sorted({h for role in roles for h in found[role]})
     found["circuit"] = circuit
     with clock("faithfulness (mean ablation)"):
-        found["faithfulness"] = ex.circuit_logit_diffs(model, sub, sub_abc, circuit)
-        found["faithfulness"]["random heads, same number"] = ex.circuit_logit_diffs(
-            model, sub, sub_abc, [heads[i] for i in torch.randperm(len(heads), generator=generator)[: len(circuit)].tolist()])["circuit"]
+        index = list(range(settings["faithful"]))
+        faithful, faithful_abc = data.subset(index), abc_data.subset(index)
+        found["faithfulness"] = ex.circuit_logit_diffs(model, faithful, faithful_abc, circuit)
+        random_circuit = [heads[i] for i in torch.randperm(len(heads), generator=generator)[: len(circuit)].tolist()]
+        found["faithfulness"]["random heads, same number"] = ex.circuit_logit_diffs(model, faithful, faithful_abc, random_circuit)["circuit"]
     return found
 
 
@@ -232,9 +249,10 @@ def _chunks(ex, forward, corrupt_z, heads, positions, data, desc):
 
 
 def _top(scores, k):
-    """The k heads with the highest score (scores is [layer, head])."""
+    """The (at most) k heads with the highest finite score (scores is [layer, head]; -inf rules a head out)."""
     n_heads = scores.shape[1]
-    return [(i // n_heads, i % n_heads) for i in scores.flatten().topk(k).indices.tolist()]
+    top = scores.flatten().topk(k)
+    return [(i // n_heads, i % n_heads) for v, i in zip(top.values.tolist(), top.indices.tolist()) if v > -torch.inf]
 
 
 def _s2_attention(cache, data, n_layers):
@@ -290,10 +308,12 @@ def _numbers(found, times, seconds):
         "name movers: attention END->S1": float(np.mean([attention[1][h].item() for h in movers])),
         "name movers: copy score": float(np.mean([found["copy"][h] for h in movers])),
         "random heads: copy score": found["random copy"],
-        "negative name movers: mean DLA": float(np.mean([dla[h].item() for h in negative])),
-        "negative name movers: negative copy score": float(np.mean(list(found["negative copy"].values()))),
+        "negative name movers: mean DLA": float(np.mean([dla[h].item() for h in negative] or [0.0])),
+        "negative name movers: negative copy score": float(np.mean(list(found["negative copy"].values()) or [0.0])),
+        "S suppressors: mean DLA": float(np.mean([dla[h].item() for h in found["S suppressors"]] or [0.0])),
+        "S suppressors: negative copy score of S": float(np.mean(list(found["S negative copy"].values()) or [0.0])),
         "S-inhibition: mean path-patching effect": float(np.mean(sorted(found["path effects"].tolist())[:N_S_INHIBITION])),
-        "model logit difference (patching prompts)": faith["model"],
+        "model logit difference (faithfulness prompts)": faith["model"],
         "circuit logit difference": faith["circuit"],
         "faithfulness": faith["circuit"] / faith["model"],
         "knocked-out logit difference": faith["knocked out"],
@@ -322,6 +342,9 @@ def _print(numbers, found, cfg):
 
     describe("name movers", found["name movers"], lambda h: f", copy {found['copy'][h]:.2f}")
     describe("negative name movers", found["negative name movers"], lambda h: f", negative copy {found['negative copy'][h]:.2f}")
+    describe("S suppressors (attend to S, lower its logit)", found["S suppressors"],
+             lambda h: f", attn END->S2 {attention[2][h]:.2f}, negative copy of S {found['S negative copy'][h]:.2f}")
+    describe("other direct writers (high DLA, not attending to the names)", found["other direct writers"])
     path = dict(zip(found["path senders"], found["path effects"].tolist()))
     describe("S-inhibition heads", found["s-inhibition"],
              lambda h: f", attn END->S2 {attention[2][h]:.2f}, path patching into name movers' queries {path[h]:+.2f}")
@@ -338,7 +361,7 @@ def _print(numbers, found, cfg):
     for label in found["group effects"]:
         print(f"    {label}: together {found['group effects'][label]:+.2f}, sum of one at a time {found['single sums'][label]:+.2f}")
     print(f"  circuit ({len(found['circuit'])} heads): logit difference {n['circuit logit difference']:.2f} of the model's "
-          f"{n['model logit difference (patching prompts)']:.2f}: faithfulness {100 * n['faithfulness']:.0f}% "
+          f"{n['model logit difference (faithfulness prompts)']:.2f}: faithfulness {100 * n['faithfulness']:.0f}% "
           f"(paper: {PAPER['faithfulness']}); knocked out: {n['knocked-out logit difference']:.2f}; "
           f"the same number of random heads kept: {n['random heads kept, same number: logit difference']:.2f}")
     print("  paper (GPT-2 small): " + "; ".join(f"{k} {v}" for k, v in PAPER.items() if k not in ("mean logit difference", "faithfulness")))
@@ -385,7 +408,8 @@ def _figures(found, model):
                              layout=dict(title="Heads compensate: a group patched together vs the sum of its heads alone",
                                          yaxis_title="effect on the logit difference", barmode="group")))
     copies = {**{f"{_label(h)} copy": v for h, v in found["copy"].items()},
-              **{f"{_label(h)} negative copy": v for h, v in found["negative copy"].items()}, "random heads": found["random copy"]}
+              **{f"{_label(h)} negative copy": v for h, v in found["negative copy"].items()},
+              **{f"{_label(h)} negative copy of S": v for h, v in found["S negative copy"].items()}, "random heads": found["random copy"]}
     figures.append(go.Figure(go.Bar(x=list(copies), y=list(copies.values())),
                              layout=dict(title="Copy score: fraction of names in the top 5 logits of the head's OV circuit",
                                          yaxis_range=[0, 1])))
