@@ -153,49 +153,45 @@ def _read_events(path: Path) -> list[dict]:
 
 
 def _score(part: Part, names: list[str], events: list[dict], stopped: str | None) -> list[ExerciseResult]:
+    """Points per exercise from the grading process's events (see _Events)."""
     kinds = {e.get("event") for e in events}
     if "import-failed" in kinds:
-        why = next(e["why"] for e in events if e.get("event") == "import-failed")
-        return _all_zero(part, names, why)
+        return _all_zero(part, names, next(e["why"] for e in events if e.get("event") == "import-failed"))
     if "imported" not in kinds:
         why = stopped or "the grading process ended while exercises.py was being imported (os._exit?)"
         return _all_zero(part, names, f"{part.folder}/exercises.py scored 0: {why}")
+    collected = next((e["nodeids"] for e in events if e.get("event") == "collected"), [])
+    started = [e["nodeid"] for e in events if e.get("event") == "start"]
     outcomes: dict[str, dict] = {}
-    started: list[str] = []
-    for event in events:
-        if event.get("event") == "start":
-            started.append(event["nodeid"])
-        elif event.get("event") == "test":
-            entry = outcomes.setdefault(event["nodeid"], {"outcome": "passed", "message": ""})
-            if event["outcome"] != "passed" and entry["outcome"] == "passed":
-                entry.update(outcome=event["outcome"], message=event["message"])
-            elif event["outcome"] == "passed" and event["when"] == "call":
-                entry["called"] = True
-    finished = "finished" in kinds
-    interrupted = started[-1] if started and started[-1] not in outcomes else None
+    for event in (e for e in events if e.get("event") == "test"):
+        entry = outcomes.setdefault(event["nodeid"], {"outcome": "passed", "message": ""})
+        if event["outcome"] != "passed" and entry["outcome"] == "passed":
+            entry.update(outcome=event["outcome"], message=event["message"])
+    cut_short = stopped or "the grading process ended early (os._exit or sys.exit in your code?)"
     results = []
     for name in names:
         test_file = f"test_{exercise_file_stem(name)}.py"
-        mine = {nodeid: o for nodeid, o in outcomes.items() if nodeid.split("::")[0].endswith("/" + test_file)}
-        results.append(_exercise_result(part, name, mine, finished, stopped, interrupted, test_file))
+        tests = [nodeid for nodeid in collected if nodeid.split("::")[0].endswith("/" + test_file)]
+        results.append(_exercise_result(part, name, tests, outcomes, started, cut_short))
     return results
 
 
-def _exercise_result(part, name, outcomes, finished, stopped, interrupted, test_file) -> ExerciseResult:
-    failed = [(nodeid, o) for nodeid, o in outcomes.items() if o["outcome"] == "failed"]
-    if failed:
-        nodeid, outcome = failed[0]
-        return ExerciseResult(part.short, name, False, f"{nodeid.split('/')[-1]}: {outcome['message']}")
-    if interrupted and interrupted.split("::")[0].endswith("/" + test_file):
-        why = stopped or "the grading process ended during this test (os._exit or sys.exit in your code?)"
-        return ExerciseResult(part.short, name, False, f"{interrupted.split('/')[-1]}: {why}")
-    passed = [nodeid for nodeid, o in outcomes.items() if o.get("called") and o["outcome"] == "passed"]
-    if not passed:
-        skipped = [o["message"] for o in outcomes.values() if o["outcome"] == "skipped"]
-        why = (f"its tests were skipped: {skipped[0]}" if skipped else
-               stopped or ("its tests did not run" if finished else
-                           "the grading process ended before its tests ran (os._exit or sys.exit in your code?)"))
+def _exercise_result(part: Part, name: str, tests: list[str], outcomes: dict, started: list[str],
+                     cut_short: str) -> ExerciseResult:
+    """Full points when every test of the exercise reported and none failed (skips aside), else why not."""
+    def lost(why: str) -> ExerciseResult:
         return ExerciseResult(part.short, name, False, why)
+
+    if not tests:
+        return lost(f"no test of {name} was collected ({cut_short})")
+    for nodeid in tests:
+        short = nodeid.split("/")[-1]
+        if nodeid not in outcomes:
+            return lost(f"{short}: {cut_short}" if nodeid in started else f"{short} did not run: {cut_short}")
+        if outcomes[nodeid]["outcome"] == "failed":
+            return lost(f"{short}: {outcomes[nodeid]['message']}")
+    if all(outcomes[nodeid]["outcome"] == "skipped" for nodeid in tests):
+        return lost(f"its tests were skipped: {outcomes[tests[0]]['message']}")
     return ExerciseResult(part.short, name, True)
 
 
@@ -336,6 +332,9 @@ class _NoSolutions(importlib.abc.MetaPathFinder):
 
 
 class _Events:
+    """The grading process's record, one JSON line per event, written at once: a process that dies
+    leaves behind everything it did until then (what was collected, which test started, outcomes)."""
+
     def __init__(self, path: str) -> None:
         self.file = open(path, "a", encoding="utf-8")
 
@@ -343,6 +342,9 @@ class _Events:
         self.file.write(json.dumps(event) + "\n")
         self.file.flush()
         os.fsync(self.file.fileno())
+
+    def pytest_collection_finish(self, session) -> None:
+        self.write(event="collected", nodeids=[item.nodeid for item in session.items])
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         self.write(event="start", nodeid=nodeid)
@@ -354,9 +356,6 @@ class _Events:
                 message = str(report.longrepr[2])
             outcome = "failed" if report.failed else report.outcome
             self.write(event="test", nodeid=report.nodeid, when=report.when, outcome=outcome, message=message)
-
-    def pytest_sessionfinish(self) -> None:
-        self.write(event="finished")
 
 
 def block_solutions() -> None:

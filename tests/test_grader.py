@@ -94,7 +94,7 @@ def test_escapes_at_import_score_zero_for_their_part_only(tmp_path):
     assert not left, f"the grader left a process running: {left}"
 
 
-def test_import_escape_messages(tmp_path):
+def test_import_escape_messages():
     events = [{"event": "importing"}]
     results = grade._score(PARTS[0], ["linear_forward"], events, None)
     assert not results[0].passed and "os._exit" in results[0].message
@@ -102,11 +102,18 @@ def test_import_escape_messages(tmp_path):
     assert "imports 'solutions'" in grade._score(PARTS[0], ["linear_forward"], import_failed, None)[0].message
 
 
-def test_a_test_left_unfinished_scores_zero(tmp_path):
-    events = [{"event": "importing"}, {"event": "imported"},
-              {"event": "start", "nodeid": "part0_mnist/tests/test_linear_forward.py::test_by_hand"}]
-    (result,) = grade._score(PARTS[0], ["linear_forward"], events, None)
-    assert not result.passed and "ended during this test" in result.message
+def test_every_test_of_an_exercise_must_pass():
+    """A process that ends (os._exit in a timer, say) before all of an exercise's tests ran earns nothing for it."""
+    first, second = (f"part0_mnist/tests/test_linear_forward.py::{name}" for name in ("test_a", "test_b"))
+    ran_one = [{"event": "importing"}, {"event": "imported"}, {"event": "collected", "nodeids": [first, second]},
+               {"event": "start", "nodeid": first}, {"event": "test", "nodeid": first, "when": "call",
+                                                     "outcome": "passed", "message": ""}]
+    (result,) = grade._score(PARTS[0], ["linear_forward"], ran_one, None)
+    assert not result.passed and "test_b did not run" in result.message
+    (result,) = grade._score(PARTS[0], ["linear_forward"], [*ran_one, {"event": "start", "nodeid": second}], None)
+    assert not result.passed and "test_b: the grading process ended early" in result.message
+    passed_both = [*ran_one, {"event": "test", "nodeid": second, "when": "call", "outcome": "passed", "message": ""}]
+    assert grade._score(PARTS[0], ["linear_forward"], passed_both, None)[0].passed
 
 
 def _sample() -> grade.Grade:
