@@ -8,6 +8,7 @@ recorded from the real solutions, and the `reference` fixture replays it.
     python -m exercises.golden             # re-record every built part (after changing its solutions or tests)
     python -m exercises.golden part1       # one part
     python -m exercises.golden --check     # exit 1 if a golden file is missing or out of date
+    pytest part1_superposition --reference=golden   # the tests against the recordings, as the edition runs them
 
 How the replay works:
 - Given (non-exercise) code runs for real: the golden file carries the part's generated
