@@ -169,19 +169,20 @@ def _investigate(ex, model, settings, device, times):
     # not in the paper: heads that attend to S (S1 or S2) and push its logit down (so raise IO - S)
     to_s = attention[1] + attention[2]
     attends_s = (to_s > MIN_IO_ATTENTION) & (to_s > attention[0])
-    found["S suppressors"] = _top(torch.where(attends_s & (dla > 0), dla, -torch.inf), N_S_SUPPRESSORS)
+    found["S suppressors"] = _top(torch.where(attends_s & (dla > MIN_OTHER_DLA), dla, -torch.inf), N_S_SUPPRESSORS)
     named = set(found["name movers"] + found["negative name movers"] + found["S suppressors"])
     others = torch.tensor([[(layer, head) not in named for head in range(cfg.n_heads)] for layer in range(cfg.n_layers)])
     found["other direct writers"] = _top(torch.where(others & (dla > MIN_OTHER_DLA), dla, -torch.inf), N_OTHER)
     movers = found["name movers"]
-    first_mover_layer = min(layer for layer, _ in movers)
+    readers = movers + found["S suppressors"]  # the heads that read a name at END: path patching's receivers
+    first_reader_layer = min(layer for layer, _ in readers)
 
-    with clock("path patching into the name movers' queries"):
-        earlier = [h for h in heads if h[0] < first_mover_layer]
+    with clock("path patching into the name readers' queries"):
+        earlier = [h for h in heads if h[0] < first_reader_layer]
         ranked = torch.nan_to_num(single, nan=0.0)  # S-inhibition candidates: the heads whose patch at END hurts most
         candidates = sorted(earlier, key=lambda h: (ranked[h].item(), -found["attention"][2][h].item()))[: settings["senders"]]
-        path = _with_bar(ex.path_patch_queries, forward, clean_z, corrupt_z, candidates, movers, sub,
-                         total=len(candidates), desc="path patching senders -> name movers' queries")
+        path = _with_bar(ex.path_patch_queries, forward, clean_z, corrupt_z, candidates, readers, sub,
+                         total=2 * len(candidates), desc="path patching senders -> name readers' queries")
         found["path senders"], found["path effects"] = candidates, effect(path).cpu()
         order = found["path effects"].argsort()
         found["s-inhibition"] = [candidates[i] for i in order[:N_S_INHIBITION].tolist()]
@@ -192,9 +193,7 @@ def _investigate(ex, model, settings, device, times):
     found["duplicate-token heads"] = _top(torch.where(below, found["s2 attention"][0], -torch.inf), N_INDUCTION)
 
     with clock("backup name movers and group patching"):
-        found["backup"], found["dla without movers"] = _backup(ex, model, sub, corrupt_z, movers,
-                                                               found["negative name movers"] + found["S suppressors"]
-                                                               + found["other direct writers"])
+        found["backup"], found["dla without movers"] = _backup(ex, model, sub, corrupt_z, movers)
         groups = {"name movers": movers, "S-inhibition": found["s-inhibition"],
                   "name movers + backup": movers + found["backup"],
                   "induction + duplicate-token (at S2)": found["induction heads"] + found["duplicate-token heads"]}
@@ -265,7 +264,7 @@ def _s2_attention(cache, data, n_layers):
     return torch.stack(out, dim=1)
 
 
-def _backup(ex, model, sub, corrupt_z, movers, negative):
+def _backup(ex, model, sub, corrupt_z, movers):
     """Heads whose direct effect grows most when the name movers' outputs at END are replaced by ABC ones."""
     batch, end = torch.arange(len(sub)), sub.end
 
@@ -285,7 +284,7 @@ def _backup(ex, model, sub, corrupt_z, movers, negative):
     before = ex.head_dla(model, clean_cache, sub).cpu()
     gain = after - before
     candidates = gain.clone()
-    for layer, head in movers + negative:
+    for layer, head in movers:
         candidates[layer, head] = float("-inf")
     return _top(candidates, N_BACKUP), gain
 
@@ -347,7 +346,7 @@ def _print(numbers, found, cfg):
     describe("other direct writers (high DLA, not attending to the names)", found["other direct writers"])
     path = dict(zip(found["path senders"], found["path effects"].tolist()))
     describe("S-inhibition heads", found["s-inhibition"],
-             lambda h: f", attn END->S2 {attention[2][h]:.2f}, path patching into name movers' queries {path[h]:+.2f}")
+             lambda h: f", attn END->S2 {attention[2][h]:.2f}, path patching into the name readers' queries {path[h]:+.2f}")
     s2 = found["s2 attention"]
     print("  induction heads (attention S2 -> token after S1): " + ", ".join(f"{_label(h)} {s2[1][h]:.2f}" for h in found["induction heads"]))
     print("  duplicate-token heads (attention S2 -> S1): " + ", ".join(f"{_label(h)} {s2[0][h]:.2f}" for h in found["duplicate-token heads"]))
@@ -398,7 +397,8 @@ def _figures(found, model):
                             "the logit difference (-1 = all removed)", heads_x, layers_y))
     labels = [_label(h) for h in found["path senders"]]
     figures.append(go.Figure(go.Bar(x=labels, y=found["path effects"].numpy()),
-                             layout=dict(title="Path patching: each sender's effect through the name movers' queries at END",
+                             layout=dict(title="Path patching: each sender's effect through the queries at END of the heads "
+                                         "that read names (name movers, S suppressors)",
                                          yaxis_title="effect on the logit difference")))
     figures.append(_heatmap(found["dla without movers"].numpy(), "Change in each head's DLA when the name movers are patched "
                             "at END (backup name movers light up)", heads_x, layers_y))
