@@ -151,6 +151,7 @@ def _investigate(ex, model, settings, device, times):
                             total=len(layers) * sub.tokens.shape[1], desc="patching the residual stream (layer, position)")
         found["resid patching"] = ((patched - resid_diff) / (resid_diff - abc_diff)).cpu()
         found["resid layers"] = layers
+        found["resid positions"] = {name: int(resid_data.pos[name][0]) for name in ("IO", "S1", "S2", "END")}
         found["resid tokens"] = model.to_str_tokens(resid_data.tokens[0])
 
     heads = ex.all_heads(model)
@@ -339,6 +340,12 @@ def _print(numbers, found, cfg):
                  for h in heads]
         print(f"  {role}: " + "; ".join(cells))
 
+    columns = found["resid positions"]
+    print("  residual stream patched from ABC at (layer, position), effect on the logit difference (-1: all removed):")
+    print("    layer " + "".join(f"{name:>7}" for name in columns))
+    for row, layer in enumerate(found["resid layers"]):
+        if row % 3 == 0 or layer == found["resid layers"][-1]:
+            print(f"    {layer:5d} " + "".join(f"{found['resid patching'][row, pos]:+7.2f}" for pos in columns.values()))
     describe("name movers", found["name movers"], lambda h: f", copy {found['copy'][h]:.2f}")
     describe("negative name movers", found["negative name movers"], lambda h: f", negative copy {found['negative copy'][h]:.2f}")
     describe("S suppressors (attend to S, lower its logit)", found["S suppressors"],
