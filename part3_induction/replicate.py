@@ -55,8 +55,7 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
         contrast = None
         if settings["contrast_steps"]:
             contrast = _contrast(ex, settings, device)
-
-    analysis = _analyse(ex, model, device)
+        analysis = _analyse(ex, model, device)
     numbers = _numbers(history, analysis, train_seconds, contrast)
     lm = _smollm2(ex, settings, device) if smollm2_available() else None
     if lm is not None:
@@ -204,7 +203,13 @@ def _smollm2(ex, settings, device):
     # ordinary tokens only (ids 1000-20000 are word pieces; the lowest ids are special and byte tokens)
     tokens = 1000 + ex.repeated_random_tokens(settings["lm_batch"], length, 19000, generator, bos=None)
     tokens = torch.cat([torch.full((len(tokens), 1), model.tokenizer.bos_token_id), tokens], dim=1).to(device)
-    with tqdm(total=3, desc="SmolLM2: scoring heads", leave=False) as bar:
+
+    def one_forward() -> None:
+        with torch.no_grad():
+            model(tokens[:1])
+
+    # 135M parameters: a second thread can pay off on a quiet CPU, and costs on a busy one; time both
+    with cpu_threads(device, step=one_forward), tqdm(total=3, desc="SmolLM2: scoring heads", leave=False) as bar:
         scores = {k: v.cpu() for k, v in ex.head_scores(model, tokens, length).items()}
         bar.update()
         with torch.no_grad():
