@@ -49,7 +49,7 @@ PAPER = {
     "negative name movers": "10.7, 11.10",
     "S-inhibition heads": "7.3, 7.9, 8.6, 8.10",
     "induction heads": "5.5, 6.9",
-    "duplicate-token heads": "0.1, 3.0",
+    "duplicate-token heads": "0.1, 0.10, 3.0",
     "backup name movers": "9.0, 9.7, 10.1, 10.2, 10.6, 10.10, 11.2, 11.9",
     "name movers' copy score": "above 95% (top-5 logits)",
     "faithfulness": "87% of the logit difference (3.10 of 3.56)",
@@ -126,7 +126,8 @@ def _investigate(ex, model, settings, device, times):
     del cache
 
     # patching on a subset of prompts of one length, against cached clean and ABC runs
-    index = list(range(settings["patch"]))
+    same_length = ex.same_length_index(data)  # all 128 with SmolLM2's tokens
+    index = same_length[: settings["patch"]]
     sub, sub_abc = data.subset(index), abc_data.subset(index)
     with clock("clean and ABC runs (patching prompts)"):
         forward = ex.CachedForward(model, sub)
@@ -223,7 +224,7 @@ def _investigate(ex, model, settings, device, times):
     circuit = sorted({h for role in roles for h in found[role]})
     found["circuit"] = circuit
     with clock("faithfulness (mean ablation)"):
-        index = list(range(settings["faithful"]))
+        index = same_length[: settings["faithful"]]
         faithful, faithful_abc = data.subset(index), abc_data.subset(index)
         found["faithfulness"] = ex.circuit_logit_diffs(model, faithful, faithful_abc, circuit)
         random_circuit = [heads[i] for i in torch.randperm(len(heads), generator=generator)[: len(circuit)].tolist()]

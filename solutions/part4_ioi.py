@@ -203,7 +203,7 @@ class CachedForward:
 
     def __init__(self, model, data: IOIBatch):
         if not bool((data.end == data.tokens.shape[1] - 1).all()):
-            raise ValueError("CachedForward needs prompts of one length (END last); use same_length_subset(data).")
+            raise ValueError("CachedForward needs prompts of one length (END last); select them with same_length_index(data).")
         self.model, self.data = model, data
         self.rotary = any(name.endswith("attn.hook_rot_k") for name in model.hook_dict)
         key_name = "attn.hook_rot_k" if self.rotary else "attn.hook_k"
@@ -300,11 +300,12 @@ def _rotate(x: Float[Tensor, "batch pos head d"], cos: Float[Tensor, "batch pos 
     return x * cos[:, :, None] + rotated * sin[:, :, None]
 
 
-def same_length_subset(data: IOIBatch) -> IOIBatch:
-    """The prompts of the most common length (patching at END compares prompts position by position)."""
+def same_length_index(data: IOIBatch) -> list[int]:
+    """The indices of the prompts of the most common length (CachedForward and mean ablation
+    compare prompts position by position; SmolLM2's tokens make every template 14 long, other
+    tokenizers may not)."""
     lengths = data.end + 1
-    common = int(lengths.mode().values)
-    return data.subset((lengths == common).nonzero().squeeze(-1))
+    return (lengths == lengths.mode().values).nonzero().squeeze(-1).tolist()
 
 
 # --- the exercises ---
@@ -360,7 +361,8 @@ def tokenize_ioi(tokenizer, prompts: list[IOIPrompt], n_ctx: int) -> IOIBatch:
     for prompt in prompts:
         row = [tokenizer.bos_token_id] + tokenizer.encode(prompt.text, add_special_tokens=False)
         if len(row) > n_ctx:
-            raise ValueError(f"the prompt {prompt.text!r} is {len(row)} tokens, longer than the model's context ({n_ctx})")
+            shown = prompt.text if len(prompt.text) < 80 else prompt.text[:60] + " ..."
+            raise ValueError(f"the prompt {shown!r} is {len(row)} tokens, longer than the model's context ({n_ctx})")
         a, b, c = (name_token(tokenizer, name) for name in (prompt.a, prompt.b, prompt.c))
         for name, token in ((prompt.a, a), (prompt.b, b), (prompt.c, c)):
             if token not in row:
