@@ -265,8 +265,8 @@ class CachedForward:
                    + _layer(b[f"b_{m}"], layer) for m in "QKV")
         q = self._hooked(hooks, layer, "attn.hook_q", q, pos)
         if self.rotary:
-            q, k = _rotate(q, cache["attn.hook_cos"][layer][:, pos:], cache["attn.hook_sin"][layer][:, pos:]), \
-                _rotate(k, cache["attn.hook_cos"][layer][:, pos:], cache["attn.hook_sin"][layer][:, pos:])
+            cos, sin = cache["attn.hook_cos"][layer][:, pos:], cache["attn.hook_sin"][layer][:, pos:]
+            q, k = _rotate(q, cos, sin), _rotate(k, cos, sin)
         k = torch.cat([cache["attn.hook_k"][layer][:, :pos], k], dim=1)
         v = torch.cat([cache["attn.hook_v"][layer][:, :pos], v], dim=1)
         group = q.shape[2] // k.shape[2]

@@ -1,4 +1,3 @@
-import pytest
 import torch
 
 from exercises.grading import call_graded, check_close
@@ -6,9 +5,13 @@ from exercises.grading import call_graded, check_close
 from ._models import SHAPES, batches, tiny_model
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("negative", [False, True])
-def test_matches_reference(graded, reference, shape, negative):
+def test_matches_reference(graded, reference):
+    for shape in SHAPES:
+        for negative in (False, True):
+            _matches_reference(graded, reference, shape, negative)
+
+
+def _matches_reference(graded, reference, shape, negative):
     model = tiny_model(shape)
     data, _ = batches(model, 12)
     with torch.no_grad():

@@ -1,6 +1,3 @@
-import pytest
-import torch
-
 from exercises.grading import call_graded, check_tensor
 
 from ._models import SHAPES, batches, tiny_model
@@ -15,15 +12,15 @@ def _setup(reference, shape):
     return model, data, reference.stack_activation(abc_cache, "attn.hook_z", model.cfg.n_layers)
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("where", ["END", "S2"])
-def test_matches_reference(graded, reference, shape, where):
-    model, data, corrupt_z = _setup(reference, shape)
-    positions = data.pos[where]
-    got = call_graded(graded.patch_head_outputs, reference.plain_forward(model, data), corrupt_z, GROUPS, positions, data)
-    expected = reference.patch_head_outputs(reference.CachedForward(model, data), corrupt_z, GROUPS, positions, data)
-    check_tensor(got, expected, atol=1e-4, what=f"patch_head_outputs at {where} on a tiny {shape} model, groups {GROUPS}",
-                 hint="patch every head of a group in the same run, only at positions[b] of each prompt b.")
+def test_matches_reference(graded, reference):
+    for shape in SHAPES:
+        model, data, corrupt_z = _setup(reference, shape)
+        for where in ("END", "S2"):
+            positions = data.pos[where]
+            got = call_graded(graded.patch_head_outputs, reference.plain_forward(model, data), corrupt_z, GROUPS, positions, data)
+            expected = reference.patch_head_outputs(reference.CachedForward(model, data), corrupt_z, GROUPS, positions, data)
+            check_tensor(got, expected, atol=1e-4, what=f"patch_head_outputs at {where} on a tiny {shape} model, groups {GROUPS}",
+                         hint="patch every head of a group in the same run, only at positions[b] of each prompt b.")
 
 
 def test_patching_clean_values_changes_nothing(graded, reference):
