@@ -34,6 +34,7 @@ QUICK_EXPECTATIONS = {
     "best layer-1 induction score": (0.6, 1.0),
     "best layer-0 previous-token score": (0.3, 1.0),
     "in-context-learning score, end": (-8.0, -2.0),
+    "QK circuit through the previous-token head: diagonal score": (0.5, 1.0),
 }
 if smollm2_available():
     QUICK_EXPECTATIONS |= {"SmolLM2 top induction score": (0.3, 1.0), "SmolLM2 loss drop, second copy": (2.0, 20.0)}
@@ -145,9 +146,28 @@ def _analyse(ex, model, device):
     random_ov = torch.randn_like(model.W_V[0]) @ torch.randn_like(model.W_O[0])
     random_qk = torch.randn_like(model.W_Q[1]) @ torch.randn_like(model.W_K[1]).transpose(-1, -2)
     k_baseline = ex.k_composition_scores(random_ov, random_qk).mean().item()
+    qk = _qk_circuits(ex, model, scores)
     return {"scores": {k: v.cpu() for k, v in scores.items()}, "dla": dla, "ablation": ablation, "copying": copying,
-            "k_comp": k_comp, "k_baseline": k_baseline, "base_loss_first": base[:, : SCORE_LENGTH - 1].mean().item(),
+            "k_comp": k_comp, "k_baseline": k_baseline, **qk, "base_loss_first": base[:, : SCORE_LENGTH - 1].mean().item(),
             "base_loss_second": base[:, second].mean().item()}
+
+
+def _qk_circuits(ex, model, scores):
+    """Reverse-engineering the induction head's attention: its QK circuit through each layer-0 head,
+    scored by how often a row's largest entry is on the diagonal, beside an untrained model's; and
+    the previous-token head's attention from position embeddings alone."""
+    n_heads = ex.MODEL_SHAPE["n_heads"]
+    previous_head, induction_head = int(scores["previous"][0].argmax()), int(scores["induction"][1].argmax())
+    untrained = ex.make_attn_only_model(**ex.MODEL_SHAPE, seed=0).to(next(model.parameters()).device)
+
+    def diagonal_scores(m):  # [layer-0 head, layer-1 head]
+        return torch.tensor([[ex.diagonal_score(ex.induction_qk_circuit(m, (0, h0), (1, h1))) for h1 in range(n_heads)]
+                             for h0 in range(n_heads)])
+
+    positional = torch.stack([ex.positional_pattern(model, 0, h).cpu() for h in range(n_heads)])
+    return {"qk_diagonal": diagonal_scores(model), "qk_diagonal_untrained": diagonal_scores(untrained),
+            "qk_circuit": ex.induction_qk_circuit(model, (0, previous_head), (1, induction_head)).cpu(),
+            "positional": positional, "positional_previous": positional.diagonal(offset=-1, dim1=-2, dim2=-1).mean(-1)}
 
 
 def _phase_step(steps, values, rising: bool) -> float:
@@ -180,6 +200,11 @@ def _numbers(history, analysis, train_seconds, contrast) -> dict[str, float]:
         "induction head: copying score": analysis["copying"][1, induction_head].item(),
         "K-composition, previous-token head -> induction head": analysis["k_comp"][previous_head, induction_head].item(),
         "K-composition, random matrices": analysis["k_baseline"],
+        "QK circuit through the previous-token head: diagonal score": analysis["qk_diagonal"][previous_head, induction_head].item(),
+        "QK circuit through the other layer-0 heads: best diagonal score": _others(analysis["qk_diagonal"][:, induction_head], previous_head),
+        "QK circuit, untrained model: best diagonal score": analysis["qk_diagonal_untrained"].max().item(),
+        "previous-token head: positional attention to position - 1": analysis["positional_previous"][previous_head].item(),
+        "other layer-0 heads: best positional attention to position - 1": _others(analysis["positional_previous"], previous_head),
     }
     if contrast is not None:
         numbers |= {
@@ -188,6 +213,11 @@ def _numbers(history, analysis, train_seconds, contrast) -> dict[str, float]:
             "fixed period, scored at another period: best induction score": contrast["other_period"]["induction"].max().item(),
         }
     return numbers
+
+
+def _others(values: torch.Tensor, skip: int) -> float:
+    """The largest entry of `values` other than entry `skip`."""
+    return max(v for i, v in enumerate(values.tolist()) if i != skip)
 
 
 # --- SmolLM2 ---
@@ -266,6 +296,14 @@ def _print(numbers, analysis, history, lm, settings):
     print(f"  K-composition, layer-0 heads (rows) -> layer-1 heads (columns); random matrices give {n['K-composition, random matrices']:.2f}")
     for row in analysis["k_comp"]:
         print("           " + "".join(f"  {v:6.2f}" for v in row))
+    print(f"  QK circuit of the induction head through each layer-0 head's OV (rows: layer-0 heads, columns: layer-1 "
+          f"heads; fraction of query tokens whose largest score is on the diagonal; untrained model's best: "
+          f"{n['QK circuit, untrained model: best diagonal score']:.2f}, chance 1/{analysis['qk_circuit'].shape[0]})")
+    for row in analysis["qk_diagonal"]:
+        print("           " + "".join(f"  {v:6.2f}" for v in row))
+    print(f"  the previous-token head from position embeddings alone puts "
+          f"{n['previous-token head: positional attention to position - 1']:.2f} of its attention on position - 1 "
+          f"(the other layer-0 heads at most {n['other layer-0 heads: best positional attention to position - 1']:.2f})")
     shortcut = n.get("fixed period: best layer-0 'induction' score")
     if shortcut is not None:
         print(f"  contrast, one fixed period (every sequence repeats its first {MAX_PERIOD} tokens): layer-0 'induction' "
@@ -333,9 +371,23 @@ def _figures(history, losses, analysis, lm, model, ex):
                              layout=dict(title=f"Full OV circuit of the induction head L1H{induction_head}: a bright diagonal = copying",
                                          xaxis_title="logit of token", yaxis_title="attended token", width=650, height=600,
                                          yaxis_autorange="reversed")))
+    previous_head = int(analysis["scores"]["previous"][0].argmax())
+    figures.append(go.Figure(go.Heatmap(z=analysis["qk_circuit"].numpy(), colorscale="RdBu_r", zmid=0),
+                             layout=dict(title=f"QK circuit of the induction head L1H{induction_head} through the previous-token "
+                                               f"head L0H{previous_head}: a bright diagonal = attends where the previous token is its own",
+                                         xaxis_title="previous token of the key position", yaxis_title="query token",
+                                         width=650, height=600, yaxis_autorange="reversed")))
+    figures.append(go.Figure(go.Heatmap(z=analysis["qk_diagonal"].numpy(), x=[f"L1H{h}" for h in range(n_heads)],
+                                        y=[f"L0H{h}" for h in range(n_heads)], colorscale="Blues", zmin=0, zmax=1,
+                                        texttemplate="%{z:.2f}"),
+                             layout=dict(title="QK-circuit diagonal score: layer-0 head's OV (row) into layer-1 head's keys "
+                                               "(column); 1 = every query token's top key is its own", height=350)))
+    figures.append(go.Figure(go.Heatmap(z=analysis["positional"][previous_head].numpy(), colorscale="Blues"),
+                             layout=dict(title=f"Previous-token head L0H{previous_head} from position embeddings alone "
+                                               "(rows: query position, columns: key position)", width=650, height=600,
+                                         yaxis_autorange="reversed")))
     tokens = ex.repeated_random_tokens(1, SCORE_LENGTH, ex.MODEL_SHAPE["d_vocab"], torch.Generator().manual_seed(5))
     patterns = ex.attention_patterns(model, tokens.to(next(model.parameters()).device))[:, 0].cpu()
-    previous_head = int(analysis["scores"]["previous"][0].argmax())
     pair = make_subplots(rows=1, cols=2, subplot_titles=[f"previous-token head L0H{previous_head}",
                                                           f"induction head L1H{induction_head}"])
     pair.add_trace(go.Heatmap(z=patterns[0, previous_head].numpy(), colorscale="Blues", showscale=False), row=1, col=1)
