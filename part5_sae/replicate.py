@@ -36,11 +36,11 @@ HERE = Path(__file__).parent
 DEFAULT_LAYER = 14  # SmolLM2 has blocks 0-29: the residual stream after block 14 is the middle
 TOY = dict(d=32, n_features=64, p_active=0.06, n_samples=50_000, batch_size=256, lr=3e-3)
 FULL = dict(toy_steps=2500, toy_sweep=[(2, 0.3), (2, 1.0), (2, 3.0), (2, 10.0), (1, 3.0)],
-            n_seq=2000, seq_len=128, held_out=100, loss_seqs=24, expansion=2, steps=2500, batch_size=512,
-            lr=1e-3, l1_coeff=5.0, resample_every=500, dashboards=6)
+            n_seq=2000, seq_len=128, held_out=100, loss_seqs=24, expansion=2, steps=2000, batch_size=512,
+            lr=1e-3, l1_coeff=1.5, resample_every=500, dashboards=6)
 QUICK = dict(toy_steps=800, toy_sweep=[(2, 1.0), (2, 3.0)],
              n_seq=40, seq_len=64, held_out=8, loss_seqs=4, expansion=1, steps=150, batch_size=256,
-             lr=1e-3, l1_coeff=5.0, resample_every=50, dashboards=2)
+             lr=1e-3, l1_coeff=1.5, resample_every=50, dashboards=2)
 MASSIVE_FACTOR = 10.0  # a token is "massive" when its residual norm exceeds 10 x the median
 QUICK_EXPECTATIONS = {"toy MMCS, best": (0.85, 1.0)}
 if smollm2_available():
