@@ -221,7 +221,7 @@ def train_sae(
 # --- a language model's activations ---
 
 
-def check_layer(model, layer: int) -> None:
+def validate_layer(model, layer: int) -> None:
     """A clear error for a layer the model does not have."""
     n_layers = model.cfg.n_layers
     if not isinstance(layer, int) or not 0 <= layer < n_layers:

@@ -115,7 +115,7 @@ def _smollm2(ex, settings, device, layer, cache_folder, quick):
     begun = time.perf_counter()
     model = load_model("smollm2", device=device)
     timings["model load"] = LOAD_SECONDS.get("smollm2", time.perf_counter() - begun)
-    ex.check_layer(model, layer)
+    ex.validate_layer(model, layer)
     tokenizer = model.tokenizer
     tokens = activation_store.corpus_tokens(tokenizer, load_moby_dick(), settings["n_seq"], settings["seq_len"],
                                             tokenizer.bos_token_id)

@@ -46,4 +46,4 @@ def test_the_cache_refuses_another_layer_model_or_damage(graded, tmp_path):
     with pytest.raises(ActivationCacheError, match="corrupt"):
         load_cache(path, "tiny", 1, tokens)
     with pytest.raises(ValueError, match="out of range"):
-        graded.check_layer(model, 3)
+        graded.validate_layer(model, 3)
