@@ -171,12 +171,15 @@ def _investigate(ex, model, settings, device, times):
     # not in the paper: heads that attend to S (S1 or S2) and push its logit down (so raise IO - S)
     to_s = attention[1] + attention[2]
     attends_s = (to_s > MIN_IO_ATTENTION) & (to_s > attention[0])
+    for head in found["name movers"]:
+        attends_s[head] = False
     found["S suppressors"] = _top(torch.where(attends_s & (dla > MIN_OTHER_DLA), dla, -torch.inf), N_S_SUPPRESSORS)
     named = set(found["name movers"] + found["negative name movers"] + found["S suppressors"])
     others = torch.tensor([[(layer, head) not in named for head in range(cfg.n_heads)] for layer in range(cfg.n_layers)])
     found["other direct writers"] = _top(torch.where(others & (dla > MIN_OTHER_DLA), dla, -torch.inf), N_OTHER)
     movers = found["name movers"]
-    readers = movers + found["S suppressors"]  # the heads that read a name at END: path patching's receivers
+    # the heads that read a name at END: path patching's receivers (the top DLA heads if no head passes the rules)
+    readers = movers + found["S suppressors"] or _top(dla, N_NAME_MOVERS)
     first_reader_layer = min(layer for layer, _ in readers)
 
     with clock("path patching into the name readers' queries"):
