@@ -430,7 +430,7 @@ def save_sae(sae: SparseAutoencoder, path: Path, *, scale: float = 1.0, metadata
         "architecture": "standard" if sae.k is None else "topk",
         "d_in": sae.d_in, "d_sae": sae.d_sae, "dtype": "float32", "device": "cpu",
         "apply_b_dec_to_input": True, "normalize_activations": "none", "reshape_activations": "none",
-        "metadata": dict(metadata or {}),
+        "metadata": {"sae_lens_version": "6.0.0", **(metadata or {})},  # the layout of SAELens 6's configs
     }
     if sae.k is not None:
         config["k"] = sae.k
