@@ -32,6 +32,35 @@ RESAMPLE_INPUTS = 4096  # how many activations train_sae scores when it resample
 SAE_WEIGHTS_FILENAME, SAE_CFG_FILENAME = "sae_weights.safetensors", "cfg.json"  # SAELens's names
 
 
+# --- toy data with known features ---
+
+
+def random_features(n_features: int, d: int, generator: torch.Generator) -> Float[Tensor, "n_features d"]:
+    """n_features random unit vectors in d dimensions: the toy data's ground-truth dictionary."""
+    directions = torch.randn(n_features, d, generator=generator)
+    return directions / directions.norm(dim=-1, keepdim=True)
+
+
+@exercise
+def toy_feature_data(
+    features: Float[Tensor, "n_features d"], n_samples: int, p_active: float, generator: torch.Generator
+) -> tuple[Float[Tensor, "n_samples d"], Float[Tensor, "n_samples n_features"]]:
+    """Data made of known sparse features in superposition: returns (x, coefficients).
+
+    Each sample switches each feature on independently with probability p_active, with a
+    magnitude drawn uniformly from [0, 1]; off features are 0. The sample is the weighted sum of
+    the feature vectors: x = coefficients @ features. With more features than dimensions the
+    features cannot be orthogonal, but few are on at a time: the setting an SAE is built for.
+    Draw the on/off mask first, then the magnitudes, both with torch.rand(n_samples,
+    n_features, generator=generator), so your data matches the reference.
+    Hint: (torch.rand(...) < p_active) * torch.rand(...).
+    """
+    raise NotImplementedError
+
+
+# --- the sparse autoencoder ---
+
+
 class SparseAutoencoder(nn.Module):
     """An SAE: latents f = act((x - b_dec) W_enc + b_enc), reconstruction x_hat = f W_dec + b_dec.
 
@@ -81,44 +110,6 @@ class SparseAutoencoder(nn.Module):
     def normalise_decoder_(self) -> None:
         """Rescales every decoder row to unit norm, in place."""
         self.W_dec /= self.W_dec.norm(dim=-1, keepdim=True)
-
-
-# --- toy data with known features ---
-
-
-def random_features(n_features: int, d: int, generator: torch.Generator) -> Float[Tensor, "n_features d"]:
-    """n_features random unit vectors in d dimensions: the toy data's ground-truth dictionary."""
-    directions = torch.randn(n_features, d, generator=generator)
-    return directions / directions.norm(dim=-1, keepdim=True)
-
-
-@exercise
-def toy_feature_data(
-    features: Float[Tensor, "n_features d"], n_samples: int, p_active: float, generator: torch.Generator
-) -> tuple[Float[Tensor, "n_samples d"], Float[Tensor, "n_samples n_features"]]:
-    """Data made of known sparse features in superposition: returns (x, coefficients).
-
-    Each sample switches each feature on independently with probability p_active, with a
-    magnitude drawn uniformly from [0, 1]; off features are 0. The sample is the weighted sum of
-    the feature vectors: x = coefficients @ features. With more features than dimensions the
-    features cannot be orthogonal, but few are on at a time: the setting an SAE is built for.
-    Draw the on/off mask first, then the magnitudes, both with torch.rand(n_samples,
-    n_features, generator=generator), so your data matches the reference.
-    Hint: (torch.rand(...) < p_active) * torch.rand(...).
-    """
-    raise NotImplementedError
-
-
-@exercise
-def mean_max_cosine_similarity(learned: Float[Tensor, "d_sae d"], true: Float[Tensor, "n_features d"]) -> float:
-    """How well a learned dictionary recovers the true features: the mean max cosine similarity.
-
-    For every true feature, the cosine similarity of the learned direction closest to it; then
-    the mean over the true features. 1.0 means every true feature has an exact copy in the
-    dictionary (extra learned directions cost nothing). Rows need not have unit norm.
-    Hint: normalise the rows, one matrix product gives every cosine, then .max over the learned axis.
-    """
-    raise NotImplementedError
 
 
 # --- training ---
@@ -214,6 +205,21 @@ def train_sae(
         the record to all False. (It does nothing when no feature is dead.)
     When `progress` is given, call progress(step, {"loss": ..., "l0": mean latents > 0}) after every step.
     Hint: optimizer.zero_grad(); loss.backward(); sae.W_dec.grad = remove_parallel_gradient(...); optimizer.step().
+    """
+    raise NotImplementedError
+
+
+# --- scoring a dictionary against the truth ---
+
+
+@exercise
+def mean_max_cosine_similarity(learned: Float[Tensor, "d_sae d"], true: Float[Tensor, "n_features d"]) -> float:
+    """How well a learned dictionary recovers the true features: the mean max cosine similarity.
+
+    For every true feature, the cosine similarity of the learned direction closest to it; then
+    the mean over the true features. 1.0 means every true feature has an exact copy in the
+    dictionary (extra learned directions cost nothing). Rows need not have unit norm.
+    Hint: normalise the rows, one matrix product gives every cosine, then .max over the learned axis.
     """
     raise NotImplementedError
 

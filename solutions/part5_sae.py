@@ -29,6 +29,38 @@ RESAMPLE_INPUTS = 4096  # how many activations train_sae scores when it resample
 SAE_WEIGHTS_FILENAME, SAE_CFG_FILENAME = "sae_weights.safetensors", "cfg.json"  # SAELens's names
 
 
+# --- toy data with known features ---
+
+
+def random_features(n_features: int, d: int, generator: torch.Generator) -> Float[Tensor, "n_features d"]:
+    """n_features random unit vectors in d dimensions: the toy data's ground-truth dictionary."""
+    directions = torch.randn(n_features, d, generator=generator)
+    return directions / directions.norm(dim=-1, keepdim=True)
+
+
+@exercise
+def toy_feature_data(
+    features: Float[Tensor, "n_features d"], n_samples: int, p_active: float, generator: torch.Generator
+) -> tuple[Float[Tensor, "n_samples d"], Float[Tensor, "n_samples n_features"]]:
+    """Data made of known sparse features in superposition: returns (x, coefficients).
+
+    Each sample switches each feature on independently with probability p_active, with a
+    magnitude drawn uniformly from [0, 1]; off features are 0. The sample is the weighted sum of
+    the feature vectors: x = coefficients @ features. With more features than dimensions the
+    features cannot be orthogonal, but few are on at a time: the setting an SAE is built for.
+    Draw the on/off mask first, then the magnitudes, both with torch.rand(n_samples,
+    n_features, generator=generator), so your data matches the reference.
+    Hint: (torch.rand(...) < p_active) * torch.rand(...).
+    """
+    shape = (n_samples, features.shape[0])
+    active = torch.rand(shape, generator=generator) < p_active
+    coefficients = active * torch.rand(shape, generator=generator)
+    return coefficients @ features, coefficients
+
+
+# --- the sparse autoencoder ---
+
+
 class SparseAutoencoder(nn.Module):
     """An SAE: latents f = act((x - b_dec) W_enc + b_enc), reconstruction x_hat = f W_dec + b_dec.
 
@@ -80,49 +112,6 @@ class SparseAutoencoder(nn.Module):
     def normalise_decoder_(self) -> None:
         """Rescales every decoder row to unit norm, in place."""
         self.W_dec /= self.W_dec.norm(dim=-1, keepdim=True)
-
-
-# --- toy data with known features ---
-
-
-def random_features(n_features: int, d: int, generator: torch.Generator) -> Float[Tensor, "n_features d"]:
-    """n_features random unit vectors in d dimensions: the toy data's ground-truth dictionary."""
-    directions = torch.randn(n_features, d, generator=generator)
-    return directions / directions.norm(dim=-1, keepdim=True)
-
-
-@exercise
-def toy_feature_data(
-    features: Float[Tensor, "n_features d"], n_samples: int, p_active: float, generator: torch.Generator
-) -> tuple[Float[Tensor, "n_samples d"], Float[Tensor, "n_samples n_features"]]:
-    """Data made of known sparse features in superposition: returns (x, coefficients).
-
-    Each sample switches each feature on independently with probability p_active, with a
-    magnitude drawn uniformly from [0, 1]; off features are 0. The sample is the weighted sum of
-    the feature vectors: x = coefficients @ features. With more features than dimensions the
-    features cannot be orthogonal, but few are on at a time: the setting an SAE is built for.
-    Draw the on/off mask first, then the magnitudes, both with torch.rand(n_samples,
-    n_features, generator=generator), so your data matches the reference.
-    Hint: (torch.rand(...) < p_active) * torch.rand(...).
-    """
-    shape = (n_samples, features.shape[0])
-    active = torch.rand(shape, generator=generator) < p_active
-    coefficients = active * torch.rand(shape, generator=generator)
-    return coefficients @ features, coefficients
-
-
-@exercise
-def mean_max_cosine_similarity(learned: Float[Tensor, "d_sae d"], true: Float[Tensor, "n_features d"]) -> float:
-    """How well a learned dictionary recovers the true features: the mean max cosine similarity.
-
-    For every true feature, the cosine similarity of the learned direction closest to it; then
-    the mean over the true features. 1.0 means every true feature has an exact copy in the
-    dictionary (extra learned directions cost nothing). Rows need not have unit norm.
-    Hint: normalise the rows, one matrix product gives every cosine, then .max over the learned axis.
-    """
-    learned = learned / learned.norm(dim=-1, keepdim=True)
-    true = true / true.norm(dim=-1, keepdim=True)
-    return (true @ learned.T).max(dim=-1).values.mean().item()
 
 
 # --- training ---
@@ -244,6 +233,23 @@ def train_sae(
         if progress is not None:
             progress(step, {"loss": loss.item(), "l0": (latents > 0).float().sum(dim=-1).mean().item()})
     return losses
+
+
+# --- scoring a dictionary against the truth ---
+
+
+@exercise
+def mean_max_cosine_similarity(learned: Float[Tensor, "d_sae d"], true: Float[Tensor, "n_features d"]) -> float:
+    """How well a learned dictionary recovers the true features: the mean max cosine similarity.
+
+    For every true feature, the cosine similarity of the learned direction closest to it; then
+    the mean over the true features. 1.0 means every true feature has an exact copy in the
+    dictionary (extra learned directions cost nothing). Rows need not have unit norm.
+    Hint: normalise the rows, one matrix product gives every cosine, then .max over the learned axis.
+    """
+    learned = learned / learned.norm(dim=-1, keepdim=True)
+    true = true / true.norm(dim=-1, keepdim=True)
+    return (true @ learned.T).max(dim=-1).values.mean().item()
 
 
 # --- a language model's activations ---
