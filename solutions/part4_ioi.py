@@ -204,7 +204,7 @@ class CachedForward:
     def __init__(self, model, data: IOIBatch):
         if not bool((data.end == data.tokens.shape[1] - 1).all()):
             raise ValueError("CachedForward needs prompts of one length (END last); select them with same_length_index(data).")
-        self.model, self.data = model, data
+        self.model = model
         self.rotary = any(name.endswith("attn.hook_rot_k") for name in model.hook_dict)
         key_name = "attn.hook_rot_k" if self.rotary else "attn.hook_k"
         names = ("hook_resid_pre", "attn.hook_q", "attn.hook_z", key_name, "attn.hook_v", "attn.hook_cos", "attn.hook_sin")
