@@ -230,7 +230,8 @@ class CachedForward:
                 resid = self._hooked(hooks, current, "hook_resid_pre", resid, pos)
                 resid = resid + self._attention(hooks, current, resid, pos)
                 block = model.blocks[current]
-                resid = resid + block.mlp(block.ln2(resid))
+                if not model.cfg.attn_only:
+                    resid = resid + block.mlp(block.ln2(resid))
             return model.ln_final(resid[:, -1]) @ self.weights["W_U"] + self.biases["b_U"]
 
     def _sort_hooks(self, fwd_hooks: list[Hook], layer: int) -> dict[tuple[int, str], list[Callable]]:
