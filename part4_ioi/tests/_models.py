@@ -11,6 +11,7 @@ from functools import cache
 
 import torch
 
+from exercises.golden import reference_module
 from exercises.models import bridge_from_hf, hub_offline, toy_tokenizer
 
 VOCAB = 40
@@ -52,14 +53,14 @@ def tiny_model(shape: str):
 
 def prompts(n: int = 6, templates=None, seed: int = 0):
     """(clean, abc) prompt lists from the reference builder, on the toy names."""
-    from solutions.part4_ioi import ioi_prompts
+    ioi_prompts = reference_module("part4").ioi_prompts
 
     return ioi_prompts(templates or TEMPLATES[:1], NAMES, n, torch.Generator().manual_seed(seed))
 
 
 def batches(model, n: int = 6, templates=None, seed: int = 0):
     """(clean, abc) IOIBatches of n prompts for `model` (one template by default: no padding)."""
-    from solutions.part4_ioi import tokenize_ioi
+    tokenize_ioi = reference_module("part4").tokenize_ioi
 
     clean, abc = prompts(n, templates, seed)
     return tokenize_ioi(model.tokenizer, clean, model.cfg.n_ctx), tokenize_ioi(model.tokenizer, abc, model.cfg.n_ctx)

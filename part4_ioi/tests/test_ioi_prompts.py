@@ -12,11 +12,11 @@ def _prompts(fn, n=8):
 def test_matches_reference(graded, reference):
     clean, abc = _prompts(graded.ioi_prompts)
     expected_clean, expected_abc = _prompts(reference.ioi_prompts)
-    check(list(clean) == list(expected_clean),
+    check([vars(p) for p in clean] == [vars(p) for p in expected_clean],
           f"ioi_prompts: the clean prompts differ from the reference.\n  got      {[p.text for p in clean[:2]]}\n"
           f"  expected {[p.text for p in expected_clean[:2]]}\nHint: prompt i uses templates[i % len(templates)]; "
           f"even i is ABBA (a=n0, b=n1), odd i is BABA (a=n1, b=n0); the repeated name c is n1.")
-    check(list(abc) == list(expected_abc),
+    check([vars(p) for p in abc] == [vars(p) for p in expected_abc],
           f"ioi_prompts: the ABC prompts differ from the reference.\n  got      {[p.text for p in abc[:2]]}\n"
           f"  expected {[p.text for p in expected_abc[:2]]}\nHint: the ABC prompt keeps the template and uses "
           f"the other three names drawn for it: A=n2, B=n3, S=n4.")
