@@ -59,15 +59,20 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     settings = QUICK if quick else FULL
     device = get_device(device)
     out_dir = Path(out_dir) if out_dir else HERE / "figures"
-    layer = int(os.environ.get("PART5_LAYER", DEFAULT_LAYER)) if layer is None else layer
+    layer = _layer_from_environment() if layer is None else layer
     started = time.perf_counter()
+    model = None
+    if smollm2_available():
+        model = load_model("smollm2", device=device)
+        load_seconds = LOAD_SECONDS.get("smollm2", time.perf_counter() - started)
+        ex.validate_layer(model, layer)  # before any work: a wrong layer fails in seconds
 
     toy = _toy_sweep(ex, settings, device)
     numbers = dict(toy["numbers"])
     lm = None
-    if smollm2_available():
+    if model is not None:
         cache_folder = Path(out_dir) / "cache" if quick else HERE / "checkpoints"
-        lm = _smollm2(ex, settings, device, layer, cache_folder, quick)
+        lm = _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder)
         numbers |= lm["numbers"]
     numbers["seconds, total"] = time.perf_counter() - started
     _print(numbers, toy, lm, settings, layer)
@@ -110,12 +115,16 @@ def _toy_sweep(ex, settings, device):
 # --- 2. SmolLM2's residual stream ---
 
 
-def _smollm2(ex, settings, device, layer, cache_folder, quick):
-    timings = {}
-    begun = time.perf_counter()
-    model = load_model("smollm2", device=device)
-    timings["model load"] = LOAD_SECONDS.get("smollm2", time.perf_counter() - begun)
-    ex.validate_layer(model, layer)
+def _layer_from_environment() -> int:
+    value = os.environ.get("PART5_LAYER", str(DEFAULT_LAYER))
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"PART5_LAYER={value!r} is not a layer number: use an integer such as {DEFAULT_LAYER}") from None
+
+
+def _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder):
+    timings = {"model load": load_seconds}
     tokenizer = model.tokenizer
     tokens = activation_store.corpus_tokens(tokenizer, load_moby_dick(), settings["n_seq"], settings["seq_len"],
                                             tokenizer.bos_token_id)
