@@ -2,7 +2,7 @@
 
     python -m exercises replicate part2 [--target solutions] [--quick]
     PART2_SCHEDULE=paper python -m exercises replicate part2 --target solutions   # the paper's lr 1e-3
-    PART2_LR=3e-3 python -m exercises replicate part2 --target solutions          # any other lr
+    PART2_LR=1e-2 python -m exercises replicate part2 --target solutions          # any other lr
 
 Trains from scratch with the fast trainer (part2_grokking/model.py), keeping checkpoints; loads the
 final weights into a transformer_lens TransformerBridge and, with your functions, finds the key
@@ -30,7 +30,7 @@ from part2_grokking.model import PAPER_SCHEDULE, Config, load_into, to_bridge, t
 
 HERE = Path(__file__).parent
 FULL = Config()
-QUICK = Config(p=53, max_steps=1500, stop_after_grok=60, eval_every=10, checkpoint_every=20)
+QUICK = Config(p=53, lr=1e-2, max_steps=1500, stop_after_grok=60, eval_every=10, checkpoint_every=20)  # a smoke run: groks fast
 QUICK_EXPECTATIONS = {
     "test accuracy": (0.98, 1.0),
     "train accuracy 100% at step": (0, 400),
@@ -54,7 +54,7 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     cfg = QUICK if quick else FULL
     if os.environ.get("PART2_SCHEDULE") == "paper":
         cfg = replace(cfg, **PAPER_SCHEDULE)
-    if os.environ.get("PART2_LR"):  # any other learning rate, e.g. PART2_LR=3e-3
+    if os.environ.get("PART2_LR"):  # any other learning rate, e.g. PART2_LR=1e-2
         cfg = replace(cfg, lr=float(os.environ["PART2_LR"]), max_steps=PAPER_SCHEDULE["max_steps"], eval_every=50, checkpoint_every=50)
     out_dir = Path(out_dir) if out_dir else HERE / "figures"
     started = time.perf_counter()
@@ -93,8 +93,10 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
         "grok step": float(run_.grok_step if run_.grok_step is not None else "nan"),
         "grok seconds": float(run_.grok_seconds if run_.grok_seconds is not None else "nan"),
         "ms per step": run_.ms_per_step,
+        "final step": float(history["step"][-1]),
         "torch threads": float(run_.threads),
         "train accuracy 100% at step": float(train_100),
+        **_smoothness(history),
         "test accuracy": (logits[test_idx].argmax(-1) == labels[test_idx]).float().mean().item(),
         "key frequencies": float(len(key)),
         "embedding norm share of key frequencies": key_share,
@@ -144,12 +146,46 @@ def _progress_measures(ex, bridge, run_, cfg, tokens, labels, train_idx, test_id
     return {"rows": rows, "numbers": numbers}
 
 
+PHASES = (("memorisation", "#1f77b4"), ("circuit formation", "#ff7f0e"), ("clean-up", "#2ca02c"))
+
+
+def _phases(history: dict, progress: dict) -> list[tuple[float, float]]:
+    """The paper's three phases, read off the curves: memorisation until train accuracy is 100%;
+    circuit formation until the test loss falls below 1; clean-up until the weight norm is lowest."""
+    steps = history["step"]
+    memorised = next((s for s, a in zip(steps, history["train_acc"]) if a == 1.0), steps[-1])
+    generalised = progress["numbers"]["test loss below 1 at step"]
+    generalised = steps[-1] if generalised != generalised else generalised  # nan: never generalised
+    cleaned = steps[int(np.argmin(history["weight_norm"]))]
+    return [(0, memorised), (memorised, generalised), (generalised, max(cleaned, generalised))]
+
+
+def _smoothness(history: dict) -> dict[str, float]:
+    """Is the run the paper's clean transition or a slingshot? Train accuracy after it first reaches
+    100%, the largest rise of the train loss between two evaluations, and the weight norm's fall."""
+    acc, loss, norm = history["train_acc"], history["train_loss"], history["weight_norm"]
+    first = next((i for i, a in enumerate(acc) if a == 1.0), len(acc) - 1)
+    low = int(np.argmin(norm))
+    return {
+        "lowest train accuracy after first reaching 100%": min(acc[first:]),
+        "largest rise of the train loss between evaluations": max(b - a for a, b in zip(loss, loss[1:])),
+        "weight norm, peak": max(norm),
+        "weight norm, lowest": norm[low],
+        "weight norm lowest at step": float(history["step"][low]),
+        "weight norm, end": norm[-1],
+    }
+
+
 def _print(numbers: dict, cfg: Config, key: list[int]) -> None:
     n = numbers
     print(f"\nPart 2: p={cfg.p}, {cfg.train_fraction:.0%} of pairs for training, AdamW lr {cfg.lr:g}, weight decay {cfg.weight_decay:g}")
     print(f"  grokked (test accuracy > 99%) at step {n['grok step']:.0f}, {n['grok seconds']:.1f} s, "
           f"{n['ms per step']:.1f} ms per step on {n['torch threads']:.0f} thread(s)   (paper: {PAPER['grok step']})")
     print(f"  train accuracy 100% at step {n['train accuracy 100% at step']:.0f}; final test accuracy {n['test accuracy']:.2%}")
+    print(f"  no slingshot: train accuracy stays >= {n['lowest train accuracy after first reaching 100%']:.2%} once it is 100%; "
+          f"the train loss never rises by more than {n['largest rise of the train loss between evaluations']:.3g} nats between evaluations")
+    print(f"  total weight norm {n['weight norm, peak']:.1f} at its peak -> {n['weight norm, lowest']:.1f} at step "
+          f"{n['weight norm lowest at step']:.0f} (clean-up) -> {n['weight norm, end']:.1f} at the end (step {n['final step']:.0f})")
     print(f"  key frequencies: {', '.join(map(str, key))} ({len(key)})   (paper's seed: {PAPER['key frequencies']})")
     print(f"  they hold {n['embedding norm share of key frequencies']:.1%} of the embedding's (non-constant) squared norm")
     print(f"  neurons explained by one frequency (> {NEURON_FVE_THRESHOLD:.0%} of variance): "
@@ -164,12 +200,17 @@ def _print(numbers: dict, cfg: Config, key: list[int]) -> None:
 
 def _figures(ex, cfg, run_, norms, key, neuron_acts, basis, neuron_freq, neuron_fve, progress) -> list[go.Figure]:
     h = run_.history
-    curves = make_subplots(rows=1, cols=2, subplot_titles=("loss (log scale)", "accuracy"))
+    curves = make_subplots(rows=1, cols=3, subplot_titles=("loss (log scale)", "accuracy", "total weight norm"))
     for name, colour in (("train", "#1f77b4"), ("test", "#d62728")):
         curves.add_trace(go.Scatter(x=h["step"], y=h[f"{name}_loss"], name=f"{name} loss", line=dict(color=colour)), 1, 1)
         curves.add_trace(go.Scatter(x=h["step"], y=h[f"{name}_acc"], name=f"{name} accuracy", line=dict(color=colour, dash="dot")), 1, 2)
+    curves.add_trace(go.Scatter(x=h["step"], y=h["weight_norm"], name="weight norm", line=dict(color="#2ca02c")), 1, 3)
+    for (start, end), (label, shade) in zip(_phases(h, progress), PHASES):
+        curves.add_vrect(x0=start, x1=end, fillcolor=shade, opacity=0.15, line_width=0, row="all", col="all",
+                         annotation_text=label, annotation_position="top left")
     curves.update_yaxes(type="log", row=1, col=1)
-    curves.update_layout(title=f"Grokking: train and test curves (p={cfg.p}, lr {cfg.lr:g})", xaxis_title="step")
+    curves.update_layout(title=f"Grokking: train and test curves and the weight norm through the three phases "
+                               f"(p={cfg.p}, lr {cfg.lr:g})", xaxis_title="step")
 
     freqs = list(range(1, len(norms) + 1))
     embedding = go.Figure(go.Bar(x=freqs, y=norms.numpy(), marker_color=["#d62728" if k in key else "#7f7f7f" for k in freqs]))
