@@ -23,6 +23,7 @@ from exercises.parts import Part, part_of_path
 MUTANTS = "mutants"
 COURSE_CHECK_TIMEOUT = 300  # seconds, for tests/ (maintainers' checks) without a timeout of their own
 IMPORT_PROBLEMS = pytest.StashKey[dict]()  # part folder -> why its exercises.py does not import
+TIMED_OUT = pytest.StashKey[dict]()  # test file -> the exercise that ran out of time in one of its tests
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -94,7 +95,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     others are skipped, so a syntax error is one message at the learner's line, not one per test.
     """
     config.stash[IMPORT_PROBLEMS] = {}
-    for item in items:  # the 20 s limit is for a learner's tests; course-wide checks load real models
+    for item in items:  # the 15 s limit (pyproject.toml) is for a learner's tests; course-wide checks load real models
         if part_of_path(Path(item.path)) is None and item.get_closest_marker("timeout") is None:
             item.add_marker(pytest.mark.timeout(COURSE_CHECK_TIMEOUT))
     if target_of(config) == "solutions":
@@ -112,6 +113,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if problems[part.folder] and part.folder in reported:
                 item.add_marker(pytest.mark.skip(reason=f"{part.short}: exercises.py does not import (see the first failure)"))
             reported.add(part.folder)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """After an endless loop in one test, the file's other tests would each wait out the limit too."""
+    label = item.config.stash.get(TIMED_OUT, {}).get(Path(item.path))
+    if label:
+        pytest.skip(f"{label} did not finish in an earlier test of this file: fix that first")
 
 
 # --- failure reports that teach ---
@@ -149,6 +157,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if excinfo.errisinstance(NotImplementedError):
         report.longrepr = f"not implemented yet: {label}"
     elif str(excinfo.value).startswith("Timeout ("):  # pytest-timeout stopped the test inside your code
+        if target_of(item.config) != MUTANTS:  # there, each test runs once per variant
+            item.config.stash.setdefault(TIMED_OUT, {})[Path(item.path)] = label
         report.longrepr = (
             f"{label} did not finish in time ({excinfo.value}): an endless loop, or far more work than "
             f"a tiny test needs? It was here:\n{where}"

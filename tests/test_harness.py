@@ -237,3 +237,23 @@ def test_an_exercises_file_that_does_not_import_is_reported_once(tmp_path):
     assert f"part2_grokking/exercises.py does not import: SyntaxError at line {broken + 1}" in output, output
     assert output.count("does not import") == 1 and "24 skipped, 1 error" in output, output
     assert len(output.splitlines()) < 30, output
+
+
+def test_an_endless_loop_costs_one_time_limit_per_file(tmp_path):
+    """Part 2's all_pairs never returns: its first test reports it, the file's other tests are skipped."""
+    import shutil
+
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    for folder in ("exercises", "solutions", "part2_grokking"):
+        shutil.copytree(ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "figures", "checkpoints"))
+    path = tmp_path / "part2_grokking" / "exercises.py"
+    source = path.read_text()
+    start = source.index("def all_pairs(")
+    stub = source.index("raise NotImplementedError", start)
+    path.write_text(source[:stub] + "while True:\n        pass" + source[stub + len("raise NotImplementedError"):])
+    result = subprocess.run([sys.executable, "-m", "pytest", "part2_grokking/tests/test_all_pairs.py", "-p", "no:warnings",
+                             "-o", "timeout=2", "-rs"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    output = result.stdout + result.stderr
+    assert "part2 all_pairs did not finish in time (Timeout (>2.0s)" in output and "while True:" in output, output
+    assert "1 failed, 1 skipped" in output and "did not finish in an earlier test of this file" in output, output
