@@ -146,7 +146,8 @@ def _progress_measures(ex, bridge, run_, cfg, tokens, labels, train_idx, test_id
     return {"rows": rows, "numbers": numbers}
 
 
-PHASES = (("memorisation", "#1f77b4"), ("circuit formation", "#ff7f0e"), ("clean-up", "#2ca02c"))
+PHASES = (("memorisation", "#1f77b4", "bottom left"), ("circuit formation", "#ff7f0e", "top right"),
+          ("clean-up", "#2ca02c", "top left"))  # label corners chosen so a short first phase's label does not overlap
 
 
 def _phases(history: dict, progress: dict) -> list[tuple[float, float]]:
@@ -205,9 +206,9 @@ def _figures(ex, cfg, run_, norms, key, neuron_acts, basis, neuron_freq, neuron_
         curves.add_trace(go.Scatter(x=h["step"], y=h[f"{name}_loss"], name=f"{name} loss", line=dict(color=colour)), 1, 1)
         curves.add_trace(go.Scatter(x=h["step"], y=h[f"{name}_acc"], name=f"{name} accuracy", line=dict(color=colour, dash="dot")), 1, 2)
     curves.add_trace(go.Scatter(x=h["step"], y=h["weight_norm"], name="weight norm", line=dict(color="#2ca02c")), 1, 3)
-    for (start, end), (label, shade) in zip(_phases(h, progress), PHASES):
+    for (start, end), (label, shade, corner) in zip(_phases(h, progress), PHASES):
         curves.add_vrect(x0=start, x1=end, fillcolor=shade, opacity=0.15, line_width=0, row="all", col="all",
-                         annotation_text=label, annotation_position="top left")
+                         annotation_text=label, annotation_position=corner)
     curves.update_yaxes(type="log", row=1, col=1)
     curves.update_layout(title=f"Grokking: train and test curves and the weight norm through the three phases "
                                f"(p={cfg.p}, lr {cfg.lr:g})", xaxis_title="step")
