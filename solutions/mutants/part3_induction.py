@@ -158,8 +158,8 @@ def qk_circuit_scaled(model, previous_token_head, induction_head):
     return ref.induction_qk_circuit(model, previous_token_head, induction_head) / model.W_Q.shape[-1] ** 0.5
 
 
-@mutant("train_attn_only", "grads never zeroed")
-def train_no_zero_grad(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+def _train(model, make_batch, steps, lr, weight_decay, seed, every, track, zero_grad: str) -> list[float]:
+    """The reference training loop with the grads zeroed "before" backward (right), "never" or "after" backward."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     generator, losses = torch.Generator().manual_seed(seed), []
     model.train()
@@ -168,13 +168,22 @@ def train_no_zero_grad(model, make_batch, *, steps, lr, weight_decay=0.01, seed=
             track(step)
         tokens = make_batch(generator)
         loss = ref.per_token_loss(model(tokens), tokens).mean()
+        if zero_grad == "before":
+            optimizer.zero_grad()
         loss.backward()
+        if zero_grad == "after":
+            optimizer.zero_grad()
         optimizer.step()
         losses.append(loss.item())
     model.eval()
     if track is not None and every > 0:
         track(steps)
     return losses
+
+
+@mutant("train_attn_only", "grads never zeroed")
+def train_no_zero_grad(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    return _train(model, make_batch, steps, lr, weight_decay, seed, every, track, zero_grad="never")
 
 
 @mutant("train_attn_only", "a fresh generator every step (the same batch over and over)")
@@ -268,19 +277,4 @@ def train_tensor_losses(model, make_batch, *, steps, lr, weight_decay=0.01, seed
 
 @mutant("train_attn_only", "zero_grad between backward and step: every step sees zero grads")
 def train_zero_grad_too_late(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    generator, losses = torch.Generator().manual_seed(seed), []
-    model.train()
-    for step in range(steps):
-        if track is not None and every > 0 and step % every == 0:
-            track(step)
-        tokens = make_batch(generator)
-        loss = ref.per_token_loss(model(tokens), tokens).mean()
-        loss.backward()
-        optimizer.zero_grad()
-        optimizer.step()
-        losses.append(loss.item())
-    model.eval()
-    if track is not None and every > 0:
-        track(steps)
-    return losses
+    return _train(model, make_batch, steps, lr, weight_decay, seed, every, track, zero_grad="after")
