@@ -9,15 +9,14 @@ disk is refused with an error that says what to do.
 
 import hashlib
 import json
-import os
-import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 from tqdm.auto import tqdm
+
+from exercises.threads import ThreadChooser
 
 FORMAT = "learn-mech-interp part5 activations v1"
 
@@ -43,33 +42,6 @@ def _digest(tensor: Tensor) -> str:
 def cache_path(folder: Path, model_name: str, layer: int, tokens: Tensor) -> Path:
     n_seq, seq_len = tokens.shape
     return Path(folder) / f"activations_{model_name}_layer{layer}_{n_seq}x{seq_len}.safetensors"
-
-
-class ThreadChooser:
-    """Picks torch's thread count for each chunk of a long CPU job on a machine shared with others.
-
-    On a quiet 2-core machine two threads collect SmolLM2's activations twice as fast as one
-    (2,300 vs 1,100 tokens/s); with another busy process they wait for each other and fall far
-    below one thread. So every `every` chunks, one chunk runs on 1 thread and the next on all
-    cores (at most 4), timed as they do real work; the chunks until the next probe use the faster.
-    """
-
-    def __init__(self, every: int = 16) -> None:
-        self.every, self.seconds = every, {}
-        self.candidates = (1, max(1, min(4, os.cpu_count() or 1)))
-
-    @contextmanager
-    def for_chunk(self, index: int):
-        previous, probe = torch.get_num_threads(), index % self.every
-        threads = self.candidates[probe] if probe < 2 else min(self.seconds, key=self.seconds.get)
-        torch.set_num_threads(threads)
-        begun = time.perf_counter()
-        try:
-            yield threads
-        finally:
-            if probe < 2:
-                self.seconds[threads] = time.perf_counter() - begun
-            torch.set_num_threads(previous)
 
 
 def build_cache(collect, model, tokens: Int[Tensor, "n_seq seq_len"], layer: int, path: Path, model_name: str,
