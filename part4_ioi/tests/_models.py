@@ -66,6 +66,12 @@ def batches(model, n: int = 6, templates=None, seed: int = 0):
     return tokenize_ioi(model.tokenizer, clean, model.cfg.n_ctx), tokenize_ioi(model.tokenizer, abc, model.cfg.n_ctx)
 
 
+def clean_cache(model, data):
+    """The activation cache of one clean run of `data` (no gradients)."""
+    with torch.no_grad():
+        return model.run_with_cache(data.tokens)[1]
+
+
 def expect_value_error(fn, *args, mentions: str, why: str, **kwargs) -> None:
     """Fails unless fn(*args) raises a ValueError whose message contains `mentions`."""
     import pytest

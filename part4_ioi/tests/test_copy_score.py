@@ -2,7 +2,7 @@ import torch
 
 from exercises.grading import call_graded, check_close
 
-from ._models import SHAPES, batches, tiny_model
+from ._models import SHAPES, batches, clean_cache, tiny_model
 
 
 def test_matches_reference(graded, reference):
@@ -14,8 +14,7 @@ def test_matches_reference(graded, reference):
 def _matches_reference(graded, reference, shape, negative):
     model = tiny_model(shape)
     data, _ = batches(model, 12)
-    with torch.no_grad():
-        _, cache = model.run_with_cache(data.tokens)
+    cache = clean_cache(model, data)
     resid = cache["blocks.0.hook_resid_post"][torch.arange(len(data)), data.pos["IO"]]
     for head in [(1, 1), (2, 2), (2, 3)]:
         for k in (1, 5):

@@ -2,18 +2,13 @@ import torch
 
 from exercises.grading import call_graded, check_close, check_tensor
 
-from ._models import batches, tiny_model
-
-
-def _cache(model, data):
-    with torch.no_grad():
-        return model.run_with_cache(data.tokens)[1]
+from ._models import batches, clean_cache, tiny_model
 
 
 def test_matches_reference(graded, reference):
     model = tiny_model("llama")
     data, _ = batches(model)
-    cache = _cache(model, data)
+    cache = clean_cache(model, data)
     check_tensor(call_graded(graded.end_attention, cache, data, 3), reference.end_attention(cache, data, 3),
                  what="end_attention on a tiny model", hint="[3, layer, head]: from query END to keys IO, S1, S2 in that order.")
 
@@ -21,7 +16,7 @@ def test_matches_reference(graded, reference):
 def test_one_entry_by_hand(graded):
     model = tiny_model("gpt2")
     data, _ = batches(model)
-    cache = _cache(model, data)
+    cache = clean_cache(model, data)
     out = call_graded(graded.end_attention, cache, data, 3)
     pattern = cache["blocks.2.attn.hook_pattern"]
     expected = torch.stack([pattern[b, 1, data.end[b], data.pos["S1"][b]] for b in range(len(data))]).mean()

@@ -2,7 +2,7 @@ import torch
 
 from exercises.grading import call_graded, check_tensor
 
-from ._models import SHAPES, batches, tiny_model
+from ._models import SHAPES, batches, clean_cache, tiny_model
 
 
 def test_matches_reference(graded, reference):
@@ -13,8 +13,7 @@ def test_matches_reference(graded, reference):
 def _matches_reference(graded, reference, shape):
     model = tiny_model(shape)
     data, _ = batches(model)
-    with torch.no_grad():
-        _, cache = model.run_with_cache(data.tokens)
+    cache = clean_cache(model, data)
     check_tensor(call_graded(graded.head_dla, model, cache, data), reference.head_dla(model, cache, data), atol=1e-4,
                  what=f"head_dla on a tiny {shape}-shaped model", hint="z at END @ W_O, then the final norm with the cached "
                  "scale (centre first for a LayerNorm), then . (W_U[:, io] - W_U[:, s]); mean over prompts.")
@@ -30,8 +29,7 @@ def test_heads_add_up_to_each_attention_layer(graded, reference):
 def _heads_add_up(graded, reference, shape):
     model = tiny_model(shape)
     data, _ = batches(model)
-    with torch.no_grad():
-        _, cache = model.run_with_cache(data.tokens)
+    cache = clean_cache(model, data)
     dla = call_graded(graded.head_dla, model, cache, data)
     batch = torch.arange(len(data))
     weight, centres = reference.final_norm_parts(model)
