@@ -45,13 +45,14 @@ def cache_path(folder: Path, model_name: str, layer: int, tokens: Tensor) -> Pat
 
 
 def build_cache(collect, model, tokens: Int[Tensor, "n_seq seq_len"], layer: int, path: Path, model_name: str,
-                chunk: int = 32, batch_size: int = 16) -> Float[Tensor, "n_seq seq_len d_model"]:
+                chunk: int = 32, batch_size: int = 16, progress: bool = True) -> Float[Tensor, "n_seq seq_len d_model"]:
     """Runs `collect(model, tokens, layer, batch_size)` (collect_activations) over `tokens` in chunks,
-    with a progress bar, and writes the cache file; returns the activations (float16)."""
+    with a progress bar (unless `progress` is False), and writes the cache file; returns the activations (float16)."""
     from safetensors.torch import save_file
 
     parts, threads = [], ThreadChooser()
-    with tqdm(total=tokens.numel(), desc=f"{model_name}: residual stream after block {layer}", unit="tok", leave=False) as bar:
+    with tqdm(total=tokens.numel(), desc=f"{model_name}: residual stream after block {layer}", unit="tok", leave=False,
+              disable=not progress) as bar:
         for index, start in enumerate(range(0, len(tokens), chunk)):
             rows = tokens[start : start + chunk]
             with threads.for_chunk(index):

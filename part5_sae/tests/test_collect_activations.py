@@ -29,7 +29,7 @@ def test_the_cache_refuses_another_layer_model_or_damage(graded, tmp_path):
     from part5_sae.activation_store import ActivationCacheError, build_cache, load_cache
 
     model, tokens, path = tiny_model(), tiny_tokens(3, 5), tmp_path / "cache.safetensors"
-    built = build_cache(graded.collect_activations, model, tokens, 1, path, "tiny", chunk=2, batch_size=2)
+    built = build_cache(graded.collect_activations, model, tokens, 1, path, "tiny", chunk=2, batch_size=2, progress=False)
     torch.testing.assert_close(load_cache(path, "tiny", 1, tokens), built)
     with pytest.raises(ActivationCacheError, match="after block 1.*PART5_LAYER=1"):
         load_cache(path, "tiny", 2, tokens)
