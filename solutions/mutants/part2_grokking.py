@@ -118,16 +118,22 @@ def key_frequencies_by_norm(norms, min_share=0.04):
     return sorted(ref.key_frequencies(norms, min_share), key=lambda k: -float(norms[k - 1]))
 
 
-@mutant("neuron_frequency_fve", "constant term counted as variance")
-def neuron_fve_with_constant(neuron_acts, basis):
+def _fve_with_constant_in_total(neuron_acts, basis, constant_in_each_frequency: bool):
+    """Fractions of variance whose total keeps the constant term; each frequency keeps it too, or not."""
     power = ref.fourier_transform_2d(neuron_acts, basis) ** 2
     total = power.sum(dim=(0, 1))
     fractions = []
     for k in range(1, basis.shape[0] // 2 + 1):
         rows = torch.tensor([0, 2 * k - 1, 2 * k])
-        fractions.append(power[rows][:, rows].sum(dim=(0, 1)) / total)
+        share = power[rows][:, rows].sum(dim=(0, 1))
+        fractions.append((share if constant_in_each_frequency else share - power[0, 0]) / total)
     best = torch.stack(fractions).max(dim=0)
     return best.indices + 1, best.values
+
+
+@mutant("neuron_frequency_fve", "constant term counted as variance")
+def neuron_fve_with_constant(neuron_acts, basis):
+    return _fve_with_constant_in_total(neuron_acts, basis, constant_in_each_frequency=True)
 
 
 @mutant("neuron_frequency_fve", "only the (k, k) products, no linear terms")
@@ -228,11 +234,4 @@ def fourier_transform_2d_over_p(acts, basis):
 
 @mutant("neuron_frequency_fve", "constant term left in the total (taken out of each frequency only)")
 def neuron_fve_constant_in_total(neuron_acts, basis):
-    power = ref.fourier_transform_2d(neuron_acts, basis) ** 2
-    total = power.sum(dim=(0, 1))
-    fractions = []
-    for k in range(1, basis.shape[0] // 2 + 1):
-        rows = torch.tensor([0, 2 * k - 1, 2 * k])
-        fractions.append((power[rows][:, rows].sum(dim=(0, 1)) - power[0, 0]) / total)
-    best = torch.stack(fractions).max(dim=0)
-    return best.indices + 1, best.values
+    return _fve_with_constant_in_total(neuron_acts, basis, constant_in_each_frequency=False)
