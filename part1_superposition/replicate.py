@@ -159,11 +159,12 @@ def _geometry(ex, config, device) -> dict:
     nearest = torch.where(distance.min(dim=-1).values < CLUSTER_WIDTH, distance.argmin(dim=-1), -1)
     counts = {name: ((nearest == list(FRACTIONS).index(name)) & live).sum(dim=-1) for name in COUNTED}  # [instances]
     within = {name: int((((D - FRACTIONS[name]).abs() < CLUSTER_WIDTH) & live).sum()) for name in COUNTED}  # may overlap
-    return dict(probability=probability, D=D, live=live, within=within,
-                run_probabilities=[f"{probability[run][0]:.2g} to {probability[run][-1]:.2g}" for run in _runs(config["runs"])], n_hidden=n_hidden, cluster_counts=counts,
+    runs = _runs(config["runs"])
+    return dict(probability=probability, D=D, live=live, n_hidden=n_hidden, cluster_counts=counts, within=within,
                 dims_per_feature=n_hidden / (W**2).sum(dim=(1, 2)),
-                settled=[float((D_change[run][live[run]] < SETTLED).float().mean()) for run in _runs(config["runs"])],
-                still_moving=[int(((D_change > SETTLED) & live)[k].sum()) for k in range(len(probability))],
+                run_probabilities=[f"{probability[run][0]:.2g} to {probability[run][-1]:.2g}" for run in runs],
+                settled=[float((D_change[run][live[run]] < SETTLED).float().mean()) for run in runs],
+                still_moving=((D_change > SETTLED) & live).sum(dim=-1).tolist(),
                 near_half=float(((D - 0.5).abs() < CLUSTER_WIDTH).float().mean()),
                 near_half_represented=float(((D[live] - 0.5).abs() < CLUSTER_WIDTH).float().mean()),
                 loss_against_axes=_loss_against_axes(ex, W, b, probability, n_hidden),
@@ -313,19 +314,21 @@ def _print(numbers, pentagon, geometry, phase, neurons, settings, device) -> Non
               f"D = {' '.join(f'{d:.2f}' for d in D.tolist())}")
     print(f"(b) {len(geometry['D'][0])} features in {geometry['n_hidden']} dimensions, equal importance. Paper: D_i sticks "
           "at 1, 3/4, 2/3, 1/2, 2/5, 3/8, ...; a wide plateau at 1/2 (antipodal pairs).")
-    print(f"    represented features with D within {CLUSTER_WIDTH} of each fraction (each counted once, at the nearest of "
-          f"{', '.join(FRACTIONS)}), per instance; 'moving': represented features whose D changed by more than "
-          f"{SETTLED} over the last stage; 'loss / axes': the loss over that of {geometry['n_hidden']} features on "
-          "their own axes (D = 1); 'theory': the configuration that saves most loss per dimension, with its saving "
-          f"(D = 1 saves 1.00; savings within {SAVING_NOISE} of each other tie, within the estimate's noise).")
+    print(f"    columns 1 ... 2/5: represented features with D within {CLUSTER_WIDTH} of that fraction (each counted once, "
+          f"at the nearest of {', '.join(FRACTIONS)})\n"
+          f"    moving: represented features whose D changed by more than {SETTLED} over the last stage of training\n"
+          f"    loss / axes: the loss over that of {geometry['n_hidden']} features on their own axes (D = 1)\n"
+          "    theory: the configuration that saves most loss per dimension, and its saving (D = 1 saves 1.00; "
+          f"savings within {SAVING_NOISE} of each other tie, within the estimate's noise)")
     print("    probability  1/(1-S)  dims/feature  represented  " + "  ".join(f"{name:>4}" for name in COUNTED)
           + "  moving  loss / axes  theory")
     counts, benefit = geometry["cluster_counts"], geometry["benefit"]
     for k, (p, dims, live) in enumerate(zip(geometry["probability"].tolist(), geometry["dims_per_feature"].tolist(), geometry["live"])):
         best = max(benefit, key=lambda name: float(benefit[name][k]))
+        theory = f"{best} ({float(benefit[best][k]):.2f})" if benefit[best][k] > 1 + SAVING_NOISE else "a tie with D = 1"
         print(f"    {p:11.3f}  {1 / p:7.2f}  {dims:12.3f}  {int(live.sum()):11d}  "
               + "  ".join(f"{int(counts[name][k]):4d}" for name in COUNTED)
-              + f"  {geometry['still_moving'][k]:6d}  {float(geometry['loss_against_axes'][k]):11.3f}  {best} ({float(benefit[best][k]):.2f})")
+              + f"  {geometry['still_moving'][k]:6d}  {float(geometry['loss_against_axes'][k]):11.3f}  {theory}")
     print("    all instances" + " " * 33 + "  ".join(f"{int(counts[name].sum()):4d}" for name in COUNTED))
     print("    all, within 0.05" + " " * 30 + "  ".join(f"{geometry['within'][name]:4d}" for name in COUNTED)
           + "  (windows overlap: a feature can count twice)")
