@@ -32,11 +32,6 @@ def importance_decay(n_features: int, decay: float = 0.9) -> Float[Tensor, " fea
     return decay ** torch.arange(n_features, dtype=torch.float32)
 
 
-def log_spaced(high: float, low: float, n: int) -> Float[Tensor, " n"]:
-    """n numbers from high down to low, evenly spaced on a log scale (a sweep of feature probabilities)."""
-    return torch.logspace(torch.log10(torch.tensor(high)), torch.log10(torch.tensor(low)), n)
-
-
 @exercise
 def generate_batch(
     batch_size: int,
