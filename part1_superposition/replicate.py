@@ -44,7 +44,8 @@ FULL = dict(
     # steps: with lr 1e-2 on batches of 256 the gradient noise hides the differences.
     geometry=dict(n_features=200, n_hidden=20, runs=[
         dict(t=(0.0, 0.17, 8), schedule=[(2000, 1e-2, 256), (2000, 1e-3, 1024), (1000, 3e-4, 1024)]),
-        dict(t=(0.2, 1.0, 12), schedule=[(3000, 1e-2, 256), (1000, 2e-3, 256), (1000, 3e-4, 256)])]),
+        dict(t=(0.2, 1.0, 12), schedule=[(3000, 1e-2, 256), (1000, 2e-3, 256), (1000, 3e-4, 256)])],
+        tie_breaker=dict(decay=0.99, schedule=[(2000, 1e-2, 256), (2000, 1e-3, 1024), (1000, 3e-4, 1024)])),
     phase=dict(importances=9, densities=9, replicas=6, schedule=[(3000, 5e-3, 1024)]),
     neurons=dict(n_features=10, n_hidden=5, probabilities=[1.0, 0.3, 0.1, 0.03], schedule=[(3000, 5e-3, 1024)]),
 )
@@ -52,7 +53,8 @@ QUICK = dict(
     pentagon=dict(schedule=[(1500, 1e-2, 1024)]),
     geometry=dict(n_features=100, n_hidden=10, runs=[
         dict(t=(0.0, 0.17, 4), schedule=[(1000, 1e-2, 256), (500, 1e-3, 1024)]),
-        dict(t=(0.2, 1.0, 6), schedule=[(1000, 1e-2, 256), (500, 2e-3, 256), (300, 3e-4, 256)])]),
+        dict(t=(0.2, 1.0, 6), schedule=[(1000, 1e-2, 256), (500, 2e-3, 256), (300, 3e-4, 256)])],
+        tie_breaker=dict(decay=0.99, schedule=[(1000, 1e-2, 256), (500, 1e-3, 1024)])),
     phase=dict(importances=5, densities=5, replicas=3, schedule=[(1500, 1e-2, 512)]),
     neurons=dict(n_features=10, n_hidden=5, probabilities=[1.0, 0.1], schedule=[(1500, 1e-2, 512)]),
 )
@@ -94,6 +96,7 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     for settled, p in zip(geometry["settled"], geometry["run_probabilities"]):
         numbers[f"(b) represented features whose D moved less than {SETTLED} in the last stage, p = {p}"] = settled
     numbers["(b) loss at p = 1 over the loss of features on their own axes (D = 1)"] = float(geometry["loss_against_axes"][0])
+    numbers["(b) features with D within 0.05 of 1 at p = 1, importance 0.99^i"] = float(geometry["tie_breaker"]["D_one"])
     numbers["(c) cells where the empirical and theoretical diagrams agree"] = phase["agreement"]
     numbers["(c) dense cells in the paper's phase"] = phase["dense_agreement"]
     numbers["(c) superposition cells at the sparsest density"] = phase["sparse_superposition"]
@@ -168,7 +171,22 @@ def _geometry(ex, config, device) -> dict:
                 near_half=float(((D - 0.5).abs() < CLUSTER_WIDTH).float().mean()),
                 near_half_represented=float(((D[live] - 0.5).abs() < CLUSTER_WIDTH).float().mean()),
                 loss_against_axes=_loss_against_axes(ex, W, b, probability, n_hidden),
+                tie_breaker=_tie_breaker(ex, config, device),
                 benefit=_configuration_benefit(probability))
+
+
+def _tie_breaker(ex, config, device) -> dict:
+    """(b)'s densest instance (p = 1) again, with importance decay**i instead of equal importance: does the
+    tie between projections break, and the most important features take an axis each (D = 1)?"""
+    n_features, n_hidden, decay = config["n_features"], config["n_hidden"], config["tie_breaker"]["decay"]
+    model = ex.ToyModel(1, n_features, n_hidden, seed=0).to(device)
+    importance = ex.importance_decay(n_features, decay)[None].to(device)
+    _train(ex, model, torch.ones(1, device=device), importance, config["tie_breaker"]["schedule"],
+           f"(b) p = 1 with importance {decay}^i")
+    W = model.W.detach().cpu()
+    D, live = ex.feature_dimensionality(W)[0], W.norm(dim=1)[0] > 0.5
+    return dict(decay=decay, represented=int(live.sum()), D_one=int(((D - 1).abs() < CLUSTER_WIDTH)[live].sum()),
+                top=int(live[:n_hidden].sum()))
 
 
 def _runs(runs: list[dict]) -> list[slice]:
@@ -343,6 +361,10 @@ def _print(numbers, pentagon, geometry, phase, neurons, settings, device) -> Non
           f"than D = 1 by over {SAVING_NOISE} at {int((clear & sparse).sum())} of {int(sparse.sum())} probabilities; "
           "the best configuration and D = 1 tie within the noise at p = "
           + ", ".join(f"{p:.2f}" for p in geometry["probability"][~clear].tolist()) + ".")
+    tie = geometry["tie_breaker"]
+    print(f"    breaking the tie: at p = 1 with importance {tie['decay']}^i (1% less per feature), {tie['represented']} "
+          f"features are represented ({tie['top']} of them among the {geometry['n_hidden']} most important), "
+          f"{tie['D_one']} with D within {CLUSTER_WIDTH} of 1.")
     print("(c) phase diagram, 2 features in 1 dimension (rows: relative importance of the extra feature, high to low; "
           "columns: density, 1 down to 0.01; 0 not represented, 1 dedicated, 2 superposition), trained and in theory:")
     for r, row, theory in zip(phase["relative_importance"].flip(0).tolist(), phase["phases"].flip(0).tolist(),
