@@ -93,6 +93,8 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     for name, count in geometry["cluster_counts"].items():
         numbers[f"(b) represented features with D within {CLUSTER_WIDTH} of {name}, all instances"] = float(geometry["within"][name])
         numbers[f"(b) represented features with D within {CLUSTER_WIDTH} of {name} and nearest to it"] = float(count.sum())
+    for name, count in geometry["counts_before_last_stage"].items():
+        numbers[f"(b) represented features nearest to {name}, before the last stage"] = float(count)
     for settled, p in zip(geometry["settled"], geometry["run_probabilities"]):
         numbers[f"(b) represented features whose D moved less than {SETTLED} in the last stage, p = {p}"] = settled
     numbers["(b) loss at p = 1 over the loss of features on their own axes (D = 1)"] = float(geometry["loss_against_axes"][0])
@@ -157,14 +159,16 @@ def _geometry(ex, config, device) -> dict:
     probability, W, b = torch.cat(probability), torch.cat(W), torch.cat(b)
     D = ex.feature_dimensionality(W)
     live = W.norm(dim=1) > 0.5
-    D_change = (D - ex.feature_dimensionality(torch.cat(W_before_last_stage))).abs()
-    distance = (D[..., None] - torch.tensor(list(FRACTIONS.values()))).abs()  # [instances, features, fractions]
-    nearest = torch.where(distance.min(dim=-1).values < CLUSTER_WIDTH, distance.argmin(dim=-1), -1)
-    counts = {name: ((nearest == list(FRACTIONS).index(name)) & live).sum(dim=-1) for name in COUNTED}  # [instances]
+    W_before = torch.cat(W_before_last_stage)
+    D_before = ex.feature_dimensionality(W_before)
+    D_change = (D - D_before).abs()
+    counts = _cluster_counts(D, live)
     within = {name: int((((D - FRACTIONS[name]).abs() < CLUSTER_WIDTH) & live).sum()) for name in COUNTED}  # may overlap
     runs = _runs(config["runs"])
     return dict(probability=probability, D=D, live=live, n_hidden=n_hidden, cluster_counts=counts, within=within,
                 dims_per_feature=n_hidden / (W**2).sum(dim=(1, 2)),
+                counts_before_last_stage={name: int(count.sum()) for name, count in
+                                          _cluster_counts(D_before, W_before.norm(dim=1) > 0.5).items()},
                 run_probabilities=[f"{probability[run][0]:.2g} to {probability[run][-1]:.2g}" for run in runs],
                 settled=[float((D_change[run][live[run]] < SETTLED).float().mean()) for run in runs],
                 still_moving=((D_change > SETTLED) & live).sum(dim=-1).tolist(),
@@ -173,6 +177,14 @@ def _geometry(ex, config, device) -> dict:
                 loss_against_axes=_loss_against_axes(ex, W, b, probability, n_hidden),
                 tie_breaker=_tie_breaker(ex, config, device),
                 benefit=_configuration_benefit(probability))
+
+
+def _cluster_counts(D, live) -> dict[str, Tensor]:
+    """Per instance, the represented features whose D is within CLUSTER_WIDTH of each counted fraction,
+    each feature counted once, at the nearest of all FRACTIONS."""
+    distance = (D[..., None] - torch.tensor(list(FRACTIONS.values()))).abs()  # [instances, features, fractions]
+    nearest = torch.where(distance.min(dim=-1).values < CLUSTER_WIDTH, distance.argmin(dim=-1), -1)
+    return {name: ((nearest == list(FRACTIONS).index(name)) & live).sum(dim=-1) for name in COUNTED}
 
 
 def _tie_breaker(ex, config, device) -> dict:
@@ -350,6 +362,8 @@ def _print(numbers, pentagon, geometry, phase, neurons, settings, device) -> Non
     print("    all instances" + " " * 33 + "  ".join(f"{int(counts[name].sum()):4d}" for name in COUNTED))
     print("    all, within 0.05" + " " * 30 + "  ".join(f"{geometry['within'][name]:4d}" for name in COUNTED)
           + "  (windows overlap: a feature can count twice)")
+    print("    all, before the last stage" + " " * 20
+          + "  ".join(f"{geometry['counts_before_last_stage'][name]:4d}" for name in COUNTED))
     best_saving = torch.stack(list(benefit.values())).max(dim=0).values
     sparse = geometry["probability"] < 1
     clear = best_saving > 1 + SAVING_NOISE
