@@ -465,6 +465,8 @@ def _phase_figure(phase) -> go.Figure:
                              marker=dict(symbol="x", size=14, color="black"), name="trained differs from theory"),
                   row=1, col=1)
     fig.update_yaxes(title_text="relative importance of the extra feature", row=1, col=1)
+    fig.update_xaxes(range=[-0.5, len(x) - 0.5])  # the markers would otherwise pad the trained map's axes
+    fig.update_yaxes(range=[-0.5, len(y) - 0.5])
     fig.update_layout(title="(c) Phase diagram: 2 features in 1 dimension", height=560, width=1300,
                       showlegend=True, legend=dict(orientation="h", x=0, y=-0.22))
     return fig
