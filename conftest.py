@@ -137,6 +137,9 @@ def _exercise_label(entry, path: Path) -> str:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None and "graded" in callspec.params:  # mutants mode: which variant this run grades
+        report.user_properties.append(("variant", callspec.params["graded"]))
     excinfo = call.excinfo
     if excinfo is None or report.passed:
         return report
@@ -178,7 +181,8 @@ class _JsonReport:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when == "call" or report.outcome != "passed":
             test_file = self.rootpath / report.nodeid.split("::")[0]
-            entry = self.results.setdefault(report.nodeid, {"path": str(test_file)})
+            entry = self.results.setdefault(report.nodeid, {"path": str(test_file),
+                                                            "variant": dict(report.user_properties).get("variant")})
             if entry.get("outcome") not in ("failed", "error"):
                 entry["outcome"] = "error" if report.when != "call" and report.failed else report.outcome
                 entry["message"] = str(report.longrepr)[-2000:] if report.longrepr else ""

@@ -50,18 +50,14 @@ def mutant_run(tmp_path_factory) -> dict:
     return json.loads(report.read_text())
 
 
-def _variant(nodeid: str) -> str | None:
-    return nodeid.split("[variant=", 1)[1][:-1] if "[variant=" in nodeid else None
-
-
 def test_every_test_uses_the_graded_fixture(mutant_run):
-    ungraded = [nodeid for nodeid in mutant_run if _variant(nodeid) is None]
+    ungraded = [nodeid for nodeid, result in mutant_run.items() if result["variant"] is None]
     assert ungraded == [], f"tests that grade nothing (they do not use the `graded` fixture): {ungraded}"
 
 
 @pytest.mark.parametrize("part", PARTS, ids=[p.short for p in PARTS])
 def test_every_test_fails_on_the_stubs_in_one_line(part, mutant_run):
-    stub_runs = {k: v for k, v in mutant_run.items() if _variant(k) == "stub" and Path(v["path"]).is_relative_to(part.path)}
+    stub_runs = {k: v for k, v in mutant_run.items() if v["variant"] == "stub" and Path(v["path"]).is_relative_to(part.path)}
     assert stub_runs, f"{part.short}: no test ran against the stubs"
     for nodeid, result in stub_runs.items():
         assert result["outcome"] == "failed", f"{nodeid} passes on the stubs: it grades nothing"
@@ -76,8 +72,8 @@ def test_every_mutant_is_caught(part, mutant_run):
     for name, mutants in mutants_of(part).items():
         stem = f"test_{exercise_file_stem(name)}.py"
         for why in mutants:
-            outcomes = [r["outcome"] for k, r in mutant_run.items() if Path(r["path"]).name == stem
-                        and Path(r["path"]).is_relative_to(part.path) and _variant(k) == why]
+            outcomes = [r["outcome"] for r in mutant_run.values() if Path(r["path"]).name == stem
+                        and Path(r["path"]).is_relative_to(part.path) and r["variant"] == why]
             assert outcomes, f"{part.short} {name}: mutant {why!r} was not run"
             assert "failed" in outcomes, f"{part.short} {name}: no test catches the mutant {why!r}"
 

@@ -1,14 +1,12 @@
+import pytest
+
 from exercises.grading import call_graded, check_close
 
 from ._models import SHAPES, batches, tiny_model
 
 
-def test_matches_reference(graded, reference):
-    for shape in SHAPES:
-        _matches_reference(graded, reference, shape)
-
-
-def _matches_reference(graded, reference, shape):
+@pytest.mark.parametrize("shape", SHAPES)
+def test_matches_reference(graded, reference, shape):
     model = tiny_model(shape)
     data, abc = batches(model)
     circuit = [(0, 1), (1, 2), (2, 0), (2, 3)]

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from exercises.grading import call_graded, check_close
@@ -5,10 +6,10 @@ from exercises.grading import call_graded, check_close
 from ._models import SHAPES, batches, clean_cache, tiny_model
 
 
-def test_matches_reference(graded, reference):
-    for shape in SHAPES:
-        for negative in (False, True):
-            _matches_reference(graded, reference, shape, negative)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_matches_reference(graded, reference, shape):
+    for negative in (False, True):
+        _matches_reference(graded, reference, shape, negative)
 
 
 def _matches_reference(graded, reference, shape, negative):

@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from exercises.grading import call_graded, check_tensor
@@ -5,12 +6,8 @@ from exercises.grading import call_graded, check_tensor
 from ._models import SHAPES, batches, clean_cache, tiny_model
 
 
-def test_matches_reference(graded, reference):
-    for shape in SHAPES:
-        _matches_reference(graded, reference, shape)
-
-
-def _matches_reference(graded, reference, shape):
+@pytest.mark.parametrize("shape", SHAPES)
+def test_matches_reference(graded, reference, shape):
     model = tiny_model(shape)
     data, _ = batches(model)
     cache = clean_cache(model, data)
@@ -19,14 +16,10 @@ def _matches_reference(graded, reference, shape):
                  "scale (centre first for a LayerNorm), then . (W_U[:, io] - W_U[:, s]); mean over prompts.")
 
 
-def test_heads_add_up_to_each_attention_layer(graded, reference):
+@pytest.mark.parametrize("shape", SHAPES)
+def test_heads_add_up_to_each_attention_layer(graded, reference, shape):
     """A layer's heads together write hook_attn_out minus the output bias; through the frozen norm
     their shares must add up to that output's share of the logit difference."""
-    for shape in SHAPES:
-        _heads_add_up(graded, reference, shape)
-
-
-def _heads_add_up(graded, reference, shape):
     model = tiny_model(shape)
     data, _ = batches(model)
     cache = clean_cache(model, data)

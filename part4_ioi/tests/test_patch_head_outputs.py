@@ -1,3 +1,5 @@
+import pytest
+
 from exercises.grading import call_graded, check_tensor
 
 from ._models import SHAPES, batches, tiny_model
@@ -12,15 +14,15 @@ def _setup(reference, shape):
     return model, data, reference.stack_activation(abc_cache, "attn.hook_z", model.cfg.n_layers)
 
 
-def test_matches_reference(graded, reference):
-    for shape in SHAPES:
-        model, data, corrupt_z = _setup(reference, shape)
-        for where in ("END", "S2"):
-            positions = data.pos[where]
-            got = call_graded(graded.patch_head_outputs, reference.plain_forward(model, data), corrupt_z, GROUPS, positions, data)
-            expected = reference.patch_head_outputs(reference.CachedForward(model, data), corrupt_z, GROUPS, positions, data)
-            check_tensor(got, expected, atol=1e-4, what=f"patch_head_outputs at {where} on a tiny {shape} model, groups {GROUPS}",
-                         hint="patch every head of a group in the same run, only at positions[b] of each prompt b.")
+@pytest.mark.parametrize("shape", SHAPES)
+def test_matches_reference(graded, reference, shape):
+    model, data, corrupt_z = _setup(reference, shape)
+    for where in ("END", "S2"):
+        positions = data.pos[where]
+        got = call_graded(graded.patch_head_outputs, reference.plain_forward(model, data), corrupt_z, GROUPS, positions, data)
+        expected = reference.patch_head_outputs(reference.CachedForward(model, data), corrupt_z, GROUPS, positions, data)
+        check_tensor(got, expected, atol=1e-4, what=f"patch_head_outputs at {where} on a tiny {shape} model, groups {GROUPS}",
+                     hint="patch every head of a group in the same run, only at positions[b] of each prompt b.")
 
 
 def test_patching_clean_values_changes_nothing(graded, reference):
@@ -31,5 +33,5 @@ def test_patching_clean_values_changes_nothing(graded, reference):
     got = call_graded(graded.patch_head_outputs, forward, clean_z, GROUPS, data.end, data)
     clean = reference.logit_diff(forward([]), data.io, data.s).mean()
     check_tensor(got, clean.expand(len(GROUPS)), atol=1e-4, what="patch_head_outputs with the clean run's own z",
-                 against="the clean logit difference (patching a value with itself changes nothing)",
-                 hint="replace z with the given values (corrupt_z); do not zero or scale it.")
+             against="the clean logit difference (patching a value with itself changes nothing)",
+             hint="replace z with the given values (corrupt_z); do not zero or scale it.")
