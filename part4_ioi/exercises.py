@@ -135,6 +135,14 @@ def all_heads(model) -> list[Head]:
     return [(layer, head) for layer in range(model.cfg.n_layers) for head in range(model.cfg.n_heads)]
 
 
+def heads_by_layer(heads: list[Head]) -> dict[int, list[int]]:
+    """{layer: [head, ...]} for a list of (layer, head): one hook per layer can then edit all its heads."""
+    by_layer: dict[int, list[int]] = {}
+    for layer, head in heads:
+        by_layer.setdefault(layer, []).append(head)
+    return by_layer
+
+
 def kv_head(model, head: int) -> int:
     """The key/value head a query head reads: with grouped KV heads, n_heads // n_kv query heads share one."""
     n_kv = getattr(model.cfg, "n_key_value_heads", None) or model.cfg.n_heads
@@ -422,7 +430,7 @@ def patch_head_outputs(
     at positions[b] by corrupt_z[l][b, positions[b], head]. Call forward(hooks, layer=first layer
     in the group, pos=positions.min()). Patching a group at once can differ from the sum of its
     members: heads compensate for one another.
-    Hint: one hook per layer of the group, patching all of that layer's listed heads.
+    Hint: one hook per layer of the group (heads_by_layer), patching all of that layer's listed heads.
     """
     raise NotImplementedError
 
@@ -478,6 +486,6 @@ def circuit_logit_diffs(model, data: IOIBatch, abc: IOIBatch, circuit: list[Head
     {"model": ..., "circuit": ..., "knocked out": ...}; faithfulness is circuit / model.
     data and abc must have the same length (the same templates).
     Hint: the mean z of layer l is run_cached(model, abc.tokens)[1][f"blocks.{l}.attn.hook_z"].mean(0),
-    [pos, head, d_head]; one hook per layer replaces the ablated heads' columns.
+    [pos, head, d_head]; one hook per layer (heads_by_layer) replaces the ablated heads' columns.
     """
     raise NotImplementedError
