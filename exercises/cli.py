@@ -198,7 +198,7 @@ def show_progress(parts: list[Part], results: dict, target: str, *, with_unbuilt
     for part in PARTS:
         if part not in parts:
             if with_unbuilt and not part.is_built:
-                print(f"  {part.short}  {part.title}: coming soon")
+                print(f"  {part.short}  {part.title}: incomplete here, {' and '.join(part.missing_files)} missing")
             continue
         problem = import_problem(part, _of_part(part, results), target)
         if problem:

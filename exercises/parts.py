@@ -40,9 +40,16 @@ class Part:
         return self.solutions_path if self.solutions_path.exists() else self.exercises_path
 
     @property
+    def missing_files(self) -> list[str]:
+        """The files this part needs that this copy of the course lacks: its exercises, and its
+        reference solutions or (in the learners' edition) their recorded outputs."""
+        golden = self.tests_path / "golden.pt"
+        needed = [self.exercises_path] + ([] if self.solutions_path.exists() else [golden])
+        return [str(path.relative_to(ROOT)) for path in needed if not path.exists()]
+
+    @property
     def is_built(self) -> bool:
-        """A part is built once its exercises and reference solutions (or their recorded outputs) exist."""
-        return self.exercises_path.exists() and (self.solutions_path.exists() or (self.tests_path / "golden.pt").exists())
+        return not self.missing_files
 
 
 PARTS = (
@@ -75,12 +82,14 @@ def find_part(name: str) -> Part:
 
 
 def built_part(name: str) -> Part:
-    """Like find_part, but also raises PartNotBuilt for a part whose exercises do not exist yet."""
+    """Like find_part, but also raises PartNotBuilt for a part whose files this copy lacks."""
     part = find_part(name)
     if not part.is_built:
+        missing = " and ".join(part.missing_files)
         raise PartNotBuilt(
-            f"{part.folder} is not built yet: {part.folder}/README.md says what is coming. "
-            f"Built parts: {', '.join(p.short for p in PARTS if p.is_built)}."
+            f"{part.folder} is incomplete in this copy of the course: {missing} missing. "
+            f"Restore it from the course's repository (git checkout -- {missing}). "
+            f"Complete parts: {', '.join(p.short for p in PARTS if p.is_built) or 'none'}."
         )
     return part
 

@@ -75,14 +75,17 @@ def test_cli_rejects_unknown_part(capsys):
     assert "unknown part 'part9'. The parts are: part0 (part0_mnist)" in capsys.readouterr().err
 
 
-def test_cli_explains_unbuilt_parts(capsys):
-    from exercises.parts import PARTS
+def test_cli_explains_a_part_whose_files_are_missing(capsys, monkeypatch):
+    """A learner's copy without part5_sae/exercises.py: the commands say which file and how to restore it."""
+    from exercises.parts import Part
 
-    unbuilt = [p for p in PARTS if not p.is_built]
-    if not unbuilt:
-        pytest.skip("every part is built")
-    assert cli_main(["replicate", unbuilt[0].short]) == 2
-    assert f"{unbuilt[0].folder} is not built yet" in capsys.readouterr().err
+    real = Part.exercises_path.fget
+    monkeypatch.setattr(Part, "exercises_path", property(
+        lambda part: real(part).with_name("deleted.py") if part.number == 5 else real(part)))
+    assert cli_main(["replicate", "part5"]) == 2
+    err = capsys.readouterr().err
+    assert "part5_sae is incomplete in this copy of the course: part5_sae/deleted.py missing" in err, err
+    assert "git checkout -- part5_sae/deleted.py" in err and "part4" in err and "part5," not in err, err
 
 
 def test_reports_stub_in_one_line_and_learner_errors_at_their_line(tmp_path):
