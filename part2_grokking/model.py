@@ -18,7 +18,6 @@ d_head], ...), so `to_bridge` loads them into a `TransformerBridge` for the anal
 
 import math
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -27,8 +26,6 @@ import torch.nn.functional as F
 from jaxtyping import Float, Int
 from torch import Tensor
 from tqdm.auto import tqdm
-
-from exercises.threads import fastest_thread_count
 
 
 @dataclass
@@ -50,10 +47,9 @@ class Config:
     checkpoint_every: int = 50
     stop_after_grok: int = 1200  # keep training this many steps once test accuracy passes 99%: through clean-up
     seed: int = 0
-    threads: int | None = 1  # 1: the same trajectory on any load (float sums in one order); None: time 1 vs all cores, again every RETIME_EVERY steps
+    threads: int = 1  # one thread: the same trajectory on any load (float sums in one order; see the README)
 
 
-RETIME_EVERY = 250  # steps between two choices of the thread count (other jobs come and go on a shared CPU)
 PAPER_SCHEDULE = {"lr": 1e-3, "max_steps": 15000, "eval_every": 100, "checkpoint_every": 100}
 
 
@@ -194,18 +190,11 @@ def train(
     optimizer = torch.optim.AdamW(params.values(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=cfg.betas)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min((s + 1) / cfg.warmup_steps, 1.0))
 
-    def forward_backward() -> None:
-        F.cross_entropy(final_logits(params, a_train, b_train), y_train).backward()
-        for v in params.values():
-            v.grad = None
-
     # Once memorised, the train loss is ~1e-7 and many gradients and Adam moments are denormal
     # floats, which a CPU computes with up to 10x slower: steps 1,000-1,400 took 200 ms instead of 29.
     torch.set_flush_denormal(True)
-    start, previous_threads = time.perf_counter(), torch.get_num_threads()  # the thread choice counts in the time
-    threads = cfg.threads or fastest_thread_count(forward_backward)  # 1 or all cores (at most 4)
-    torch.set_num_threads(threads)
-    steps_per_thread_count: Counter[int] = Counter()
+    start, previous_threads = time.perf_counter(), torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
     run = TrainingRun(cfg, params, {k: [] for k in ("step", "train_loss", "test_loss", "train_acc", "test_acc", "weight_norm")})
     stop_at = cfg.max_steps
     bar = tqdm(range(cfg.max_steps + 1), desc=f"training p={p}", disable=not progress, mininterval=1.0)
@@ -235,15 +224,12 @@ def train(
                 stop_at = min(cfg.max_steps, step + cfg.stop_after_grok)
         if step == stop_at:
             break
-        if cfg.threads is None and step > 0 and step % RETIME_EVERY == 0:  # the load changes: choose again
-            threads = fastest_thread_count(forward_backward)
-        steps_per_thread_count[threads] += 1
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
         schedule.step()
     run.seconds = time.perf_counter() - start
-    run.threads = steps_per_thread_count.most_common(1)[0][0] if steps_per_thread_count else threads
+    run.threads = cfg.threads
     torch.set_num_threads(previous_threads)
     torch.set_flush_denormal(False)
     run.ms_per_step = 1000 * run.seconds / max(step, 1)
