@@ -37,15 +37,17 @@ COUNTED = ["1", "3/4", "2/3", "1/2", "2/5"]  # the clusters we count in (b): fea
 CLUSTER_WIDTH = 0.05
 SAVING_NOISE = 0.02  # (b): the Monte Carlo noise of _configuration_benefit's savings, measured at p = 1 where all tie
 SETTLED = 0.02  # (b): a D_i that moves less than this over the last stage of training has settled
+# (b)'s dense end: there the configurations' losses differ by 1-5% (see _configuration_benefit), so
+# the run ends with big batches and ever smaller steps: with lr 1e-2 on batches of 256 the gradient
+# noise hides the differences, and at lr 3e-3 the features stay in triangles (tetrahedra form below).
+DENSE_SCHEDULE = [(2000, 1e-2, 256), (2000, 3e-3, 1024), (2000, 1e-3, 1024), (1000, 3e-4, 1024)]
 FULL = dict(
     pentagon=dict(schedule=[(3000, 5e-3, 1024)]),
-    # (b): feature probability 20^-t (ARENA's sweep), in two runs. At the dense end the configurations'
-    # losses differ by 1-5% (see _configuration_benefit), so that run ends with big batches and small
-    # steps: with lr 1e-2 on batches of 256 the gradient noise hides the differences.
+    # (b): feature probability 20^-t (ARENA's sweep), in two runs.
     geometry=dict(n_features=200, n_hidden=20, runs=[
-        dict(t=(0.0, 0.17, 8), schedule=[(2000, 1e-2, 256), (2000, 1e-3, 1024), (1000, 3e-4, 1024)]),
+        dict(t=(0.0, 0.17, 8), schedule=DENSE_SCHEDULE),
         dict(t=(0.2, 1.0, 12), schedule=[(3000, 1e-2, 256), (1000, 2e-3, 256), (1000, 3e-4, 256)])],
-        tie_breaker=dict(decay=0.99, schedule=[(2000, 1e-2, 256), (2000, 1e-3, 1024), (1000, 3e-4, 1024)])),
+        tie_breaker=dict(decay=0.99, schedule=DENSE_SCHEDULE)),
     phase=dict(importances=9, densities=9, replicas=6, schedule=[(3000, 5e-3, 1024)]),
     neurons=dict(n_features=10, n_hidden=5, probabilities=[1.0, 0.3, 0.1, 0.03], schedule=[(3000, 5e-3, 1024)]),
 )
