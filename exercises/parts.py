@@ -85,10 +85,11 @@ def built_part(name: str) -> Part:
     """Like find_part, but also raises PartNotBuilt for a part whose files this copy lacks."""
     part = find_part(name)
     if not part.is_built:
-        missing = " and ".join(part.missing_files)
+        missing = part.missing_files
         raise PartNotBuilt(
-            f"{part.folder} is incomplete in this copy of the course: {missing} missing. "
-            f"Restore it from the course's repository (git checkout -- {missing}). "
+            f"{part.folder} is incomplete in this copy of the course: {' and '.join(missing)} missing. "
+            f"Restore {'it' if len(missing) == 1 else 'them'} from the course's repository "
+            f"(git checkout -- {' '.join(missing)}). "
             f"Complete parts: {', '.join(p.short for p in PARTS if p.is_built) or 'none'}."
         )
     return part
