@@ -13,6 +13,7 @@ p) re-runs only the layers after the patch at the positions from p on (CachedFor
 whole model.
 """
 
+import json
 import os
 import sys
 import time
@@ -30,6 +31,7 @@ from exercises.models import INSTALL_SMOLLM2, LOAD_SECONDS, load_model, smollm2_
 from exercises.plotting import save_report
 
 HERE = Path(__file__).parent
+CIRCUIT_FILE = "part4_circuit.json"
 # prompts: for the logit difference, DLA and attention; patch: the first `patch` of them for
 # patching; resid: prompts of template 0 for the (layer, position) residual map;
 # senders: candidate S-inhibition heads for path patching; sweep: heads patched one at a time (None: all)
@@ -81,7 +83,9 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     _print(numbers, found, model.cfg)
     report = save_report(out_dir / "part4_report.html", f"Part 4: the IOI circuit of {name}", _figures(found, model),
                          {k: f"{v:.4g}" for k, v in numbers.items()})
-    print(f"\nfigures: {report}")
+    circuit = out_dir / CIRCUIT_FILE  # read by missing_heads.py
+    circuit.write_text(json.dumps({"model": name, "quick": quick, "heads": found["circuit"]}) + "\n")
+    print(f"\nfigures: {report}\ncircuit: {circuit}")
     return numbers
 
 
@@ -102,12 +106,17 @@ class _Clock:
         self.times[self.step] = self.times.get(self.step, 0.0) + time.perf_counter() - self.begun
 
 
+def ioi_data(ex, model, prompts: int, device):
+    """The replication's IOI prompts (seed 0) and their ABC counterparts, tokenised."""
+    names = ex.single_token_names(model.tokenizer)
+    clean, abc = ex.ioi_prompts(list(ex.TEMPLATES), names, prompts, torch.Generator().manual_seed(0))
+    return (ex.tokenize_ioi(model.tokenizer, clean, model.cfg.n_ctx).to(device),
+            ex.tokenize_ioi(model.tokenizer, abc, model.cfg.n_ctx).to(device))
+
+
 def _investigate(ex, model, settings, device, times):
     clock, cfg, found = _Clock(times), model.cfg, {}
-    names = ex.single_token_names(model.tokenizer)
-    clean, abc = ex.ioi_prompts(list(ex.TEMPLATES), names, settings["prompts"], torch.Generator().manual_seed(0))
-    data = ex.tokenize_ioi(model.tokenizer, clean, cfg.n_ctx).to(device)
-    abc_data = ex.tokenize_ioi(model.tokenizer, abc, cfg.n_ctx).to(device)
+    data, abc_data = ioi_data(ex, model, settings["prompts"], device)
 
     with clock("clean and ABC runs (all prompts)"):
         logits, cache = ex.run_cached(model, data.tokens, ("attn.hook_z", "attn.hook_pattern", "hook_resid_post"),
