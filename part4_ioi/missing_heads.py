@@ -9,7 +9,7 @@ mean-ablated) with `circuit_logit_diffs`, yours or the reference:
     python -m exercises replicate part4 [--target solutions]     # writes figures/part4_circuit.json
     python -m part4_ioi.missing_heads [--target solutions] [--top 10]
 
-For SmolLM2's 253 other heads it takes about 17 minutes on a 2-core CPU (each head: three forward
+For SmolLM2's 253 other heads it takes about 20 minutes on a 2-core CPU (each head: three forward
 passes of 32 prompts on one thread).
 """
 
@@ -38,13 +38,13 @@ def read_circuit(path: Path) -> tuple[str, list[Head]]:
     return saved["model"], [tuple(head) for head in saved["heads"]]
 
 
-def faithfulness_gains(ex, model, data, abc, circuit: list[Head], candidates: list[Head]) -> dict[Head, float]:
+def faithfulness_with_each(ex, model, data, abc, circuit: list[Head], candidates: list[Head]) -> dict[Head, float]:
     """For each candidate, the circuit's faithfulness (circuit alone / model) with that head added."""
-    gains = {}
+    faithfulness = {}
     for head in tqdm(candidates, desc="adding each other head to the circuit"):
         diffs = ex.circuit_logit_diffs(model, data, abc, circuit + [head])
-        gains[head] = diffs["circuit"] / diffs["model"]
-    return gains
+        faithfulness[head] = diffs["circuit"] / diffs["model"]
+    return faithfulness
 
 
 def faithfulness_prompts(ex, model):
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
     with cpu_threads("cpu"):
         base = ex.circuit_logit_diffs(model, data, abc, circuit)
         others = [head for head in ex.all_heads(model) if head not in circuit]
-        faithfulness = faithfulness_gains(ex, model, data, abc, circuit, others)
+        faithfulness = faithfulness_with_each(ex, model, data, abc, circuit, others)
         ranked = sorted(others, key=faithfulness.get, reverse=True)
         together = {n: ex.circuit_logit_diffs(model, data, abc, circuit + ranked[:n]) for n in (1, 5, 10)}
     print(f"the circuit's {len(circuit)} heads alone: faithfulness {base['circuit'] / base['model']:.0%}")

@@ -16,9 +16,9 @@ def test_the_one_missing_head_restores_the_whole_model():
     heads = reference.all_heads(model)
     missing = heads[5]
     circuit = [head for head in heads if head != missing]
-    faithfulness = missing_heads.faithfulness_gains(reference, model, data, abc, circuit[:-1], [missing, circuit[-1]])
+    faithfulness = missing_heads.faithfulness_with_each(reference, model, data, abc, circuit[:-1], [missing, circuit[-1]])
     assert faithfulness[missing] != pytest.approx(faithfulness[circuit[-1]])
-    faithfulness = missing_heads.faithfulness_gains(reference, model, data, abc, circuit, [missing])
+    faithfulness = missing_heads.faithfulness_with_each(reference, model, data, abc, circuit, [missing])
     assert faithfulness[missing] == pytest.approx(1.0, abs=1e-5)
 
 
