@@ -33,5 +33,5 @@ def test_patching_clean_values_changes_nothing(graded, reference):
     got = call_graded(graded.patch_head_outputs, forward, clean_z, GROUPS, data.end, data)
     clean = reference.logit_diff(forward([]), data.io, data.s).mean()
     check_tensor(got, clean.expand(len(GROUPS)), atol=1e-4, what="patch_head_outputs with the clean run's own z",
-             against="the clean logit difference (patching a value with itself changes nothing)",
-             hint="replace z with the given values (corrupt_z); do not zero or scale it.")
+                 against="the clean logit difference (patching a value with itself changes nothing)",
+                 hint="replace z with the given values (corrupt_z); do not zero or scale it.")

@@ -27,7 +27,7 @@ def test_bos_and_chosen_layers(graded, reference):
     got = call_graded(graded.patch_residual, reference.plain_forward(model, data), corrupt, data, [2, 0])
     clean = reference.logit_diff(reference.plain_forward(model, data)([]), data.io, data.s).mean()
     check(got.shape == (2, data.tokens.shape[1]),
-      f"patch_residual(..., layers=[2, 0]) should be [2, pos] (one row per chosen layer), got {tuple(got.shape)}")
+          f"patch_residual(..., layers=[2, 0]) should be [2, pos] (one row per chosen layer), got {tuple(got.shape)}")
     check_tensor(got[:, 0], clean.expand(2), atol=1e-4, what="patch_residual(...)[:, 0] (patching the bos position)",
-             against="the clean logit difference: the bos token is the same in the clean and ABC prompts",
-             hint="patch exactly position p; positions before p must stay clean.")
+                 against="the clean logit difference: the bos token is the same in the clean and ABC prompts",
+                 hint="patch exactly position p; positions before p must stay clean.")

@@ -29,4 +29,4 @@ def test_matches_reference(graded, reference, shape):
 def test_senders_after_receivers(graded, reference):
     model, data, clean_z, corrupt_z = _setup(reference, "gpt2")
     expect_value_error(graded.path_patch_queries, reference.plain_forward(model, data), clean_z, corrupt_z, [(2, 0)],
-                   [(1, 1)], data, mentions="(2, 0)", why="a sender in a later layer than the receivers")
+                       [(1, 1)], data, mentions="(2, 0)", why="a sender in a later layer than the receivers")
