@@ -378,7 +378,7 @@ def _print(numbers, pentagon, geometry, phase, neurons, settings, device) -> Non
           "the best configuration and D = 1 tie within the noise at p = "
           + ", ".join(f"{p:.2f}" for p in geometry["probability"][~clear].tolist()) + ".")
     tie = geometry["tie_breaker"]
-    print(f"    breaking the tie: at p = 1 with importance {tie['decay']}^i (1% less per feature), {tie['represented']} "
+    print(f"    breaking the tie: at p = 1 with importance {tie['decay']}^i ({1 - tie['decay']:.0%} less per feature), {tie['represented']} "
           f"features are represented ({tie['top']} of them among the {geometry['n_hidden']} most important), "
           f"{tie['D_one']} with D within {CLUSTER_WIDTH} of 1.")
     print("(c) phase diagram, 2 features in 1 dimension (rows: relative importance of the extra feature, high to low; "

@@ -83,9 +83,9 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     _print(numbers, found, model.cfg)
     report = save_report(out_dir / "part4_report.html", f"Part 4: the IOI circuit of {name}", _figures(found, model),
                          {k: f"{v:.4g}" for k, v in numbers.items()})
-    circuit = out_dir / CIRCUIT_FILE  # read by missing_heads.py
-    circuit.write_text(json.dumps({"model": name, "quick": quick, "heads": found["circuit"]}) + "\n")
-    print(f"\nfigures: {report}\ncircuit: {circuit}")
+    circuit_file = out_dir / CIRCUIT_FILE  # read by missing_heads.py
+    circuit_file.write_text(json.dumps({"model": name, "quick": quick, "heads": found["circuit"]}) + "\n")
+    print(f"\nfigures: {report}\ncircuit: {circuit_file}")
     return numbers
 
 
