@@ -34,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"what the part tests grade (default: ${grading.TARGET_ENV} or 'exercises')",
     )
     parser.addoption("--report-json", default=None, help="write each test's outcome to this JSON file")
+    parser.addoption("--log-margins", default=None,
+                     help="maintainers: write each test's closest comparison, as a fraction of its tolerance, to this JSON file")
     golden.add_options(parser)
 
 
@@ -192,6 +194,20 @@ class _JsonReport:
         Path(self.path).write_text(json.dumps(self.results, indent=1))
 
 
+class _MarginLog:
+    """How close each test's comparisons came to their tolerance (1.0: at the limit; see grading.margins)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        grading.margins = {}
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        grading.current_test = nodeid
+
+    def pytest_sessionfinish(self) -> None:
+        Path(self.path).write_text(json.dumps(grading.margins, indent=1))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # Tests use tiny tensors: one thread is as fast on a quiet machine and 2-4x faster on a busy
     # one, where two torch threads wait for each other (parts 0-3 on 2 cores at load 7: 9 s vs 26-36 s).
@@ -200,6 +216,8 @@ def pytest_configure(config: pytest.Config) -> None:
     path = config.getoption("--report-json")
     if path:
         config.pluginmanager.register(_JsonReport(path, config.rootpath), "report-json")
+    if config.getoption("--log-margins"):
+        config.pluginmanager.register(_MarginLog(config.getoption("--log-margins")), "log-margins")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -9,12 +9,13 @@ solutions pasted into exercises.py, as the full course does, with `solutions` un
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import torch
 
-from exercises import classroom, golden
+from exercises import classroom, golden, kernels
 from exercises.parts import ROOT, built_parts
 from exercises.stubgen import exercise_functions
 
@@ -59,10 +60,10 @@ def test_edition_has_no_reference_code(edition):
     assert "solutions" not in config and '"tests"' not in config
 
 
-def _start_pytest(edition: Path, report: Path) -> subprocess.Popen:
+def _start_pytest(edition: Path, report: Path, setting: str) -> subprocess.Popen:
     paths = [part.folder for part in built_parts()]
     return subprocess.Popen([sys.executable, "-c", RUN_PYTEST, *paths, f"--report-json={report}", "-q", "-p", "no:cacheprovider"],
-                            cwd=edition, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=edition, env=kernels.environment(setting), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _full_course_tests() -> set[str]:
@@ -71,23 +72,40 @@ def _full_course_tests() -> set[str]:
     return {line for line in done.stdout.splitlines() if "::" in line}
 
 
+def _recorded_on() -> str:
+    machines = {str(torch.load(golden.golden_path(p), weights_only=True).get("recorded_on")) for p in built_parts()}
+    return "; ".join(sorted(machines))
+
+
 def test_edition_gives_the_full_courses_results(tmp_path):
     """Full course: every test fails on the stubs and passes on the solutions (tests/test_tests_bite.py, the suite).
 
-    Two editions, one as written (stubs) and one with the solutions pasted into every exercises.py,
-    tested at the same time (the tests use one torch thread each).
+    Here, the same in the learners' edition, whose reference is the golden files: the stubs once, and
+    the solutions pasted into every exercises.py under each kernel setting this CPU can run
+    (exercises/kernels.py: other CPUs' vector kernels and BLAS code paths), so a learner whose CPU is
+    not the recording one gets the same verdict. Two runs at a time (the tests use one torch thread each).
     """
     stubs = classroom.write_student_template(tmp_path / "stubs")
     solved = classroom.write_student_template(tmp_path / "solved")
     for part in built_parts():
         (solved / part.folder / "exercises.py").write_text(part.solutions_path.read_text(encoding="utf-8"))
-    runs = {label: (_start_pytest(edition, tmp_path / f"{label}.json"), tmp_path / f"{label}.json")
-            for label, edition in (("stubs", stubs), ("solutions", solved))}
+    settings = kernels.available()
+    runs = [("stubs", stubs, settings[-1]), *[(f"solutions under {s}", solved, s) for s in settings]]
     expected = _full_course_tests()
-    outcomes = {}
-    for label, (process, report) in runs.items():
-        process.wait()
-        outcomes[label] = {nodeid: entry["outcome"] for nodeid, entry in json.loads(report.read_text()).items()}
-    assert set(outcomes["stubs"]) == expected and set(outcomes["solutions"]) == expected
+
+    def outcomes_of(run: tuple[str, Path, str]) -> dict[str, str]:
+        label, edition, setting = run
+        report = tmp_path / f"{label.replace(' ', '-')}.json"
+        _start_pytest(edition, report, setting).wait()
+        return {nodeid: entry["outcome"] for nodeid, entry in json.loads(report.read_text()).items()}
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = dict(zip([label for label, _, _ in runs], pool.map(outcomes_of, runs)))
+    for label, results in outcomes.items():
+        assert set(results) == expected, f"{label}: tests missing from the edition's run: {sorted(expected - set(results))}"
     assert [t for t, outcome in outcomes["stubs"].items() if outcome != "failed"] == []
-    assert [t for t, outcome in outcomes["solutions"].items() if outcome != "passed"] == []
+    for setting in settings:
+        failing = [t for t, outcome in outcomes[f"solutions under {setting}"].items() if outcome != "passed"]
+        assert failing == [], (f"correct code fails in the learners' edition under kernel setting {setting} (golden files "
+                               f"recorded on {_recorded_on()}): {failing}. Compare only what rounding does not decide, "
+                               f"with tolerances from the spread that python -m exercises.kernels --matrix measures.")

@@ -10,6 +10,14 @@ def _batch(generator):
     return torch.randint(0, 12, (4, 3), generator=generator).repeat(1, 4)  # period 3, length 12
 
 
+def _with_true_gradients(state: dict) -> list[str]:
+    """The parameters whose training rounding does not decide. A key bias b_K adds q . b_K to every
+    score of a query, which softmax cancels: its true gradient is 0, its computed one is rounding
+    noise, and Adam turns noise into steps of size lr, so it ends wherever each CPU's rounding
+    sends it (0.04-0.07 apart between kernel settings, the others under 1e-5)."""
+    return [name for name in state if not name.endswith("attn.k.bias")]
+
+
 def test_matches_reference(graded, reference):
     model, expected_model = tiny_model(), tiny_model()  # the same weights: one for each implementation
     losses = call_graded(graded.train_attn_only, model, _batch, steps=6, lr=1e-2, seed=4, changes=("model",))
@@ -21,7 +29,7 @@ def test_matches_reference(graded, reference):
                  what="the losses of train_attn_only(tiny model, period-3 batches, steps=6, lr=1e-2, seed=4)",
                  hint="AdamW(model.parameters(), lr, weight_decay); one generator seeded once; zero the grads every step.")
     trained, expected_trained = model.state_dict(), expected_model.state_dict()
-    for name in expected_trained:
+    for name in _with_true_gradients(expected_trained):
         check_tensor(trained[name], expected_trained[name], atol=1e-4,
                      what=f"the trained model's {name} after train_attn_only(steps=6)",
                      hint="train the model you are given, in place (do not copy it); return only the losses.")

@@ -1,0 +1,167 @@
+"""Other CPUs, simulated on this one: the kernel settings the course's verdict must not depend on.
+
+Learners run the course on Apple-silicon Macs, Windows laptops and graders' containers, never on
+the machine that recorded the golden files. What differs between those CPUs, as far as a float
+result goes, is which vector kernels torch runs (ATen's, chosen by CPU capability) and which code
+path its BLAS (MKL on x86) takes. Both can be forced on one machine:
+
+    python -m exercises.kernels                      # the settings this CPU can run
+    python -m exercises.kernels -- pytest part3_induction --reference=golden --target=solutions
+                                                     # that command once under each setting
+    python -m exercises.kernels --matrix [--parts 0 3]   # record the golden files under each setting,
+                                                     # replay under each: outcomes that change (all 0)
+
+The matrix grades, for every (recording, replay) pair, the solutions (every test must pass), the
+stubs (every test must fail) and every mutant (each caught by a test, as in the full course), and
+reports the closest any comparison came to its tolerance (`pytest --log-margins`).
+
+A setting this CPU cannot run (avx512 on a CPU without AVX-512) is skipped: torch would quietly
+fall back to a lower one. aarch64 (Apple silicon, with its own kernels and BLAS) cannot be
+simulated here; see the README's "The same verdict on every machine".
+"""
+
+import argparse
+import functools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from exercises.parts import ROOT, Part, built_parts, find_part
+
+# ATEN_CPU_CAPABILITY picks ATen's kernels; MKL_CBWR pins MKL's code path (COMPATIBLE: the one that
+# runs on any x86 CPU; AVX2: a CPU without AVX-512). The native setting leaves MKL to choose.
+SETTINGS: dict[str, dict[str, str]] = {
+    "default": {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"},
+    "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2"},
+    "avx512": {"ATEN_CPU_CAPABILITY": "avx512"},
+}
+_VARIABLES = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS")
+
+
+def environment(setting: str, base: dict[str, str] | None = None) -> dict[str, str]:
+    """`base` (default: this process's environment) with the variables of `setting` and no others of theirs."""
+    if setting not in SETTINGS:
+        raise ValueError(f"unknown kernel setting {setting!r}: use one of {', '.join(SETTINGS)}")
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k not in _VARIABLES}
+    env.update(SETTINGS[setting])
+    return env
+
+
+def current() -> str:
+    """The setting this process runs under: the one whose ATen capability torch reports."""
+    import torch
+
+    return torch.backends.cpu.get_cpu_capability().lower()
+
+
+@functools.cache
+def available() -> tuple[str, ...]:
+    """The settings this CPU can run: those torch does not lower to another capability."""
+    probe = "import torch; print(torch.backends.cpu.get_cpu_capability().lower())"
+    usable = []
+    for setting in SETTINGS:
+        done = subprocess.run([sys.executable, "-c", probe], env=environment(setting), capture_output=True, text=True)
+        if done.returncode == 0 and done.stdout.strip() == setting:
+            usable.append(setting)
+    return tuple(usable)
+
+
+# --- the matrix: record under one setting, replay under the others ---
+
+
+def _record(setting: str, parts: list[Part], directory: Path) -> None:
+    command = [sys.executable, "-m", "exercises.golden", *[p.short for p in parts], "--out-dir", str(directory)]
+    subprocess.run(command, cwd=ROOT, env=environment(setting), check=True, stdout=subprocess.DEVNULL)
+
+
+def _replay(setting: str, parts: list[Part], directory: Path, target: str, out: Path) -> dict:
+    """Outcomes and margins of the parts' tests, `target` graded against the recordings in `directory`."""
+    report, margins = out.with_suffix(".report.json"), out.with_suffix(".margins.json")
+    command = [sys.executable, "-m", "pytest", *[p.folder for p in parts], f"--target={target}", "--reference=golden",
+               f"--golden-dir={directory}", f"--report-json={report}", f"--log-margins={margins}",
+               "-q", "-p", "no:cacheprovider", "-p", "no:warnings"]
+    subprocess.run(command, cwd=ROOT, env=environment(setting), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return {"outcomes": json.loads(report.read_text()), "margins": json.loads(margins.read_text())}
+
+
+def _verdicts(solutions: dict, mutants: dict) -> dict[str, str]:
+    """One verdict per test (solutions), per stub test and per (exercise test file, mutant)."""
+    verdicts = {f"solutions {k}": v["outcome"] for k, v in solutions["outcomes"].items()}
+    caught: dict[str, bool] = {}
+    for nodeid, entry in mutants["outcomes"].items():
+        if entry["variant"] == "stub":
+            verdicts[f"stub {nodeid}"] = entry["outcome"]
+        else:
+            key = f"mutant {Path(entry['path']).relative_to(ROOT)} {entry['variant']}"
+            caught[key] = caught.get(key, False) or entry["outcome"] == "failed"
+    verdicts.update({k: "caught" if v else "not caught" for k, v in caught.items()})
+    return verdicts
+
+
+def _wrong(verdicts: dict[str, str]) -> list[str]:
+    expected = {"solutions": "passed", "stub": "failed", "mutant": "caught"}
+    return [k for k, v in verdicts.items() if v != expected[k.split()[0]]]
+
+
+def matrix(parts: list[Part], settings: tuple[str, ...], jobs: int = 2) -> str:
+    """Records under each setting, replays under each; a markdown table of what changed."""
+    with tempfile.TemporaryDirectory(prefix="kernels-") as tmp:
+        tmp = Path(tmp)
+        with ThreadPoolExecutor(jobs) as pool:
+            list(pool.map(lambda r: _record(r, parts, tmp / r), settings))
+            pairs = [(r, p) for r in settings for p in settings]
+            runs = {(r, p, target): pool.submit(_replay, p, parts, tmp / r, target, tmp / f"{r}-{p}-{target}")
+                    for r, p in pairs for target in ("solutions", "mutants")}
+            results = {key: future.result() for key, future in runs.items()}
+    lines = ["| recorded under | replayed under | solutions failing | stubs passing | mutants not caught | "
+             "outcomes changed vs its own setting | closest check / replay match (fraction of tolerance) |",
+             "|---|---|---|---|---|---|---|"]
+    details = []
+    for r, p in pairs:
+        verdicts = _verdicts(results[r, p, "solutions"], results[r, p, "mutants"])
+        own = _verdicts(results[r, r, "solutions"], results[r, r, "mutants"])
+        changed = sorted(k for k in verdicts.keys() | own.keys() if verdicts.get(k) != own.get(k))
+        wrong = _wrong(verdicts)
+        count = lambda kind: sum(k.startswith(kind) for k in wrong)  # noqa: E731
+        margins = results[r, p, "solutions"]["margins"]
+        check = max((m.get("check", 0.0) for m in margins.values()), default=0.0)
+        replay = max((m.get("replay", 0.0) for m in margins.values()), default=0.0)
+        lines.append(f"| {r} | {p} | {count('solutions')} | {count('stub')} | {count('mutant')} | {len(changed)} | "
+                     f"{check:.3f} / {replay:.3f} |")
+        details += [f"{r} -> {p}: {k}: {verdicts.get(k)}" for k in sorted(set(wrong) | set(changed))]
+        closest = sorted(margins.items(), key=lambda kv: -max(kv[1].values()))[:3]
+        details += [f"{r} -> {p}: closest: {nodeid} {m}" for nodeid, m in closest]
+    return "\n".join(lines + [""] + details)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--settings", nargs="+", choices=list(SETTINGS), help="default: every one this CPU can run")
+    parser.add_argument("--matrix", action="store_true", help="record under each setting, replay under each")
+    parser.add_argument("--parts", nargs="+", help="with --matrix: these parts (default: every built one)")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="after --: the command to run under each setting")
+    args = parser.parse_args(argv)
+    settings = args.settings or available()
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if args.matrix:
+        parts = [find_part(p) for p in args.parts] if args.parts else built_parts()
+        print(matrix(parts, tuple(settings)))
+        return 0
+    if not command:
+        for setting in SETTINGS:
+            state = "runs here" if setting in available() else "not on this CPU"
+            print(f"{setting:8} {state:16} {' '.join(f'{k}={v}' for k, v in SETTINGS[setting].items())}")
+        return 0
+    failed = 0
+    for setting in settings:
+        print(f"==> {setting}: {' '.join(command)}", flush=True)
+        failed += subprocess.run(command, env=environment(setting)).returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
