@@ -180,8 +180,10 @@ def run_cached(model, tokens: Int[Tensor, "batch seq"], names: tuple[str, ...] =
 class Forward(Protocol):
     """Runs the clean batch with `fwd_hooks` and returns the logits at END, [batch, vocab].
 
-    `layer` and `pos` promise that no hook changes anything before that layer or that position;
-    a fast implementation may skip what cannot change. The plain one ignores them.
+    `layer` and `pos` promise that no hook is in a layer before `layer` and that no hook changes a
+    position before `pos`, in any prompt; a fast implementation (CachedForward) skips what cannot
+    change, and so gives wrong numbers, or refuses, when a promise is broken. The plain one ignores
+    them; the tests give your code a Forward that checks them, and CachedForward.
     """
 
     def __call__(self, fwd_hooks: list[Hook], layer: int = 0, pos: int = 0) -> Float[Tensor, "batch vocab"]: ...
@@ -233,7 +235,7 @@ class CachedForward:
         self.d_head = model.cfg.d_head
 
     def __call__(self, fwd_hooks: list[Hook], layer: int = 0, pos: int = 0) -> Float[Tensor, "batch vocab"]:
-        hooks = self._sort_hooks(fwd_hooks, layer)
+        hooks = self._sort_hooks(fwd_hooks, layer, pos)
         model, cache = self.model, self.cache
         with torch.no_grad():
             resid = cache["hook_resid_pre"][layer][:, pos:]
@@ -245,14 +247,16 @@ class CachedForward:
                     resid = resid + block.mlp(block.ln2(resid))
             return model.ln_final(resid[:, -1]) @ self.weights["W_U"] + self.biases["b_U"]
 
-    def _sort_hooks(self, fwd_hooks: list[Hook], layer: int) -> dict[tuple[int, str], list[Callable]]:
+    def _sort_hooks(self, fwd_hooks: list[Hook], layer: int, pos: int) -> dict[tuple[int, str], list[Callable]]:
         hooks: dict[tuple[int, str], list[Callable]] = {}
         for name, fn in fwd_hooks:
             parts = name.split(".", 2)
             if len(parts) != 3 or parts[0] != "blocks" or parts[2] not in self.HOOKS:
-                raise ValueError(f"CachedForward cannot run the hook {name!r}: it supports blocks.{{layer}}.{{{', '.join(self.HOOKS)}}}")
+                raise ValueError(f"CachedForward cannot run the hook {name!r}: it runs only blocks.{{layer}}.{{{', '.join(self.HOOKS)}}}; "
+                                 f"check the hook's name")
             if int(parts[1]) < layer:
-                raise ValueError(f"the hook {name!r} is in a layer before layer={layer}: start the Forward earlier")
+                raise ValueError(f"forward(hooks, layer={layer}, pos={pos}) was given the hook {name!r}, in a layer before {layer}: "
+                                 f"CachedForward starts at the promised layer. Pass layer= the first layer your hooks are on")
             hooks.setdefault((int(parts[1]), parts[2]), []).append(fn)
         return hooks
 
@@ -335,7 +339,7 @@ def ioi_prompts(
     {S}=n1" (S first). Either way IO is n0 and S is n1. The ABC prompt is the same template with
     A=n2, B=n3, S=n4: the same positions, but no repeated name, so nothing says which name is IO.
     Raise ValueError naming the template if one lacks any of {A}, {B}, {S} (exactly once each),
-    and ValueError if there are fewer than 5 names.
+    and a ValueError that says it needs at least 5 names if there are fewer (check before drawing).
     Hint: IOIPrompt(template, a, b, c); template.count("{A}") == 1.
     """
     raise NotImplementedError
@@ -351,8 +355,9 @@ def tokenize_ioi(tokenizer, prompts: list[IOIPrompt], n_ctx: int) -> IOIBatch:
     for a name that is not one token). pos["IO"] is the position of the io token, pos["S1"] of the
     other first-mentioned name (a or b, whichever is not io), pos["S2"] the position of c's token
     after both (the last place it occurs), pos["END"] the last real token.
-    Raise ValueError naming the prompt if a row is longer than n_ctx (the model's context), or if
-    a name's token cannot be found in its row (say so: each placeholder must follow a space).
+    Raise ValueError naming the prompt if a row is longer than n_ctx (say that it exceeds the
+    model's context), or if a name's token cannot be found in its row (say so: each placeholder
+    must follow a space).
     Hint: row.index(token) finds the first occurrence; len(row) - 1 - row[::-1].index(token) the last.
     """
     raise NotImplementedError
@@ -375,12 +380,14 @@ def logit_diff(
 def head_dla(model, cache, data: IOIBatch) -> Float[Tensor, "layer head"]:
     """Each head's direct effect on the logit difference at END, through the final norm, averaged over prompts.
 
-    Head h of layer l writes z[b, END] @ W_O[l, h] into the residual stream. The final norm divides
-    by a scale (cache["ln_final.hook_scale"][b, END]) and multiplies by its weight; a LayerNorm also
-    subtracts the mean over d_model first (final_norm_parts(model) gives (weight, centres)). With the
-    scale fixed at its cached value this is linear, so the head's share of the logit difference is
-    norm(output) . (W_U[:, io] - W_U[:, s]). Summed with every other component (embeddings, MLPs,
-    biases) it is exactly the logit difference.
+    Head h of layer l writes z[b, END] @ W_O[l, h] into the residual stream, END = data.end[b] (the
+    prompts have different lengths and are right-padded: END is not always the last position). The
+    final norm divides by a scale (cache["ln_final.hook_scale"][b, END]) and multiplies by its
+    weight; a LayerNorm also subtracts the mean over d_model first (final_norm_parts(model) gives
+    (weight, centres)). With the scale fixed at its cached value this is linear, so the head's share
+    of the logit difference is norm(output) . (W_U[:, io] - W_U[:, s]). Summed with every other component (embeddings, MLPs,
+    biases) it is exactly the logit difference. (The centring matters wherever W_O and W_U are not
+    centred over d_model: GPT-2 in HookedTransformer's coordinates centres them, other models do not.)
     Hint: z_end = cache[f"blocks.{l}.attn.hook_z"][torch.arange(batch), data.end] is [batch, head, d_head].
     """
     raise NotImplementedError
@@ -390,7 +397,8 @@ def head_dla(model, cache, data: IOIBatch) -> Float[Tensor, "layer head"]:
 def end_attention(cache, data: IOIBatch, n_layers: int) -> Float[Tensor, "name layer head"]:
     """How much each head attends from END to IO, to S1 and to S2, averaged over prompts.
 
-    Returns [3, layer, head]: index 0 is IO, 1 is S1, 2 is S2 (data.pos["IO"], ["S1"], ["S2"]).
+    Returns [3, layer, head]: index 0 is IO, 1 is S1, 2 is S2 (data.pos["IO"], ["S1"], ["S2"]); the
+    query is END, data.end[b] (prompts have different lengths: not always the last position).
     Name mover heads attend from END to IO; S-inhibition heads tend to attend to S2.
     Hint: pattern = cache[f"blocks.{l}.attn.hook_pattern"] is [batch, head, q, k];
     pattern[batch_index, :, end, key] with batch_index = torch.arange(batch) picks [batch, head].
@@ -408,7 +416,9 @@ def patch_residual(
     the clean batch with the residual stream entering layer l (hook "blocks.{l}.hook_resid_pre")
     replaced at position p by the corrupted (ABC) run's, corrupt_resid[l][:, p], and record the
     mean logit difference (logit_diff at END, mean over prompts). Row i of the result is layers[i].
-    Call forward(hooks, layer=l, pos=p): it returns the END logits of the patched run.
+    Call forward(hooks, layer=l, pos=p): it returns the END logits of the patched run. Those are
+    promises (see Forward): hook only blocks.{l}.hook_resid_pre, in no layer before l, and change no
+    position before p.
     Where the patch carries the information "which name is IO", the logit difference drops.
     Hint: a hook fn(resid, hook) returns a patched copy: resid = resid.clone(); resid[:, p] = ...
     """
@@ -427,9 +437,11 @@ def patch_head_outputs(
 
     For each group (a list of (layer, head); one head alone is a group of one), run the clean batch
     with each listed head's z (hook "blocks.{l}.attn.hook_z", [batch, pos, head, d_head]) replaced
-    at positions[b] by corrupt_z[l][b, positions[b], head]. Call forward(hooks, layer=first layer
-    in the group, pos=positions.min()). Patching a group at once can differ from the sum of its
-    members: heads compensate for one another.
+    at positions[b] by corrupt_z[l][b, positions[b], head]: each prompt at its own position (prompts
+    differ in length and order, so positions[b] differs between prompts). Call forward(hooks,
+    layer=first layer in the group, pos=positions.min()): promises (see Forward) that no hook is in
+    an earlier layer or changes an earlier position. Patching a group at once can differ from the
+    sum of its members: heads compensate for one another.
     Hint: one hook per layer of the group (heads_by_layer), patching all of that layer's listed heads.
     """
     raise NotImplementedError
@@ -447,13 +459,18 @@ def path_patch_queries(
     """Path patching: each sender's effect on the logit difference through the receivers' queries at END only.
 
     For each sender (l_s, h_s), two runs:
-      1. Patch the sender's z at END with corrupt_z, and freeze every other head of layers
-         l_s .. (last receiver layer) at its clean z at END (so only the direct path carries the
-         change; MLPs recompute). Record the receivers' queries at END (hook "blocks.{l}.attn.hook_q",
-         [batch, pos, head, d_head]). Use forward(hooks, layer=l_s, pos=END) and ignore its logits.
+      1. Patch the sender's z at END with corrupt_z (hook "blocks.{l}.attn.hook_z"), and freeze
+         every other head of layers l_s .. (last receiver layer) at its clean z at END (so only the
+         direct path carries the change; MLPs recompute). Record the receivers' queries at END
+         (hook "blocks.{l}.attn.hook_q", [batch, pos, head, d_head]). Use forward(hooks, layer=l_s, pos=int(data.end.min())) and
+         ignore its logits.
       2. Run the clean batch with only the receivers' queries at END replaced by the recorded ones,
-         forward(hooks, layer=first receiver layer, pos=END); the mean logit difference is the result.
-    Senders must come before every receiver. END is data.end (one position per prompt).
+         forward(hooks, layer=first receiver layer, pos=int(data.end.min())); the mean logit
+         difference is the result.
+    END is data.end[b], one position per prompt (prompts differ in length: not always the last
+    position); layer= and pos= are promises (see Forward). Senders must come before every
+    receiver: if a sender's layer is not before every receiver's layer, raise a ValueError that
+    names that sender as a tuple, such as "sender (2, 0) is not before every receiver [(1, 1)]".
     Hint: a hook can record: def save(q, hook): saved[hook.name] = q[batch, end].clone(); return q.
     """
     raise NotImplementedError
@@ -483,7 +500,8 @@ def circuit_logit_diffs(model, data: IOIBatch, abc: IOIBatch, circuit: list[Head
     "Alone" means every head outside `circuit` is mean-ablated: its z, at every position, replaced by
     its mean over the ABC prompts at that position (ABC carries the sentence's structure but no
     answer). "Knocked out" mean-ablates the circuit's heads and keeps the rest. Returns
-    {"model": ..., "circuit": ..., "knocked out": ...}; faithfulness is circuit / model.
+    {"model": ..., "circuit": ..., "knocked out": ...}; faithfulness is circuit / model. Each
+    prompt's logit difference is read at its END, data.end[b] (prompts can differ in length).
     data and abc must have the same length (the same templates).
     Hint: the mean z of layer l is run_cached(model, abc.tokens)[1][f"blocks.{l}.attn.hook_z"].mean(0),
     [pos, head, d_head]; one hook per layer (heads_by_layer) replaces the ablated heads' columns.

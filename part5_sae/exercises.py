@@ -124,7 +124,10 @@ def sae_loss(
 
     Returns {"reconstruction": squared error summed over d_in, averaged over the batch;
     "l1": |latents| summed over d_sae, averaged over the batch; "loss": reconstruction +
-    l1_coeff * l1}, each a 0-d tensor (keep the graph: train_sae calls backward on "loss").
+    l1_coeff * l1}, each a 0-d tensor computed from the inputs with tensor operations, so it keeps
+    the autograd graph: "reconstruction" (and "loss") back to `reconstruction`, "l1" (and "loss")
+    back to `latents`. train_sae calls backward on "loss"; a term cut off by .detach(), .item(),
+    float(...) or torch.tensor(...) sends no gradient to the SAE, which then never learns that part.
     The L1 term pushes latents to exactly zero (sparsity); it only means something because the
     decoder rows have unit norm (otherwise the SAE shrinks latents and grows the decoder).
     Hint: ((reconstruction - x) ** 2).sum(-1).mean().
@@ -140,6 +143,11 @@ def remove_parallel_gradient(
     A step along a row only changes the row's norm, which renormalising undoes anyway; removing
     it first lets the optimizer move rows only in directions that matter (Anthropic's trick).
     """
+    if grad is None:
+        raise ValueError(
+            "sae.W_dec.grad is None: no gradient reached the decoder. Call remove_parallel_gradient after "
+            "loss.backward(), and check that sae_loss's 'reconstruction' term keeps the autograd graph "
+            "(no .detach(), .item() or torch.tensor(...)): pytest part5_sae/tests/test_sae_loss.py")
     unit = W_dec / W_dec.norm(dim=-1, keepdim=True)
     return grad - (grad * unit).sum(dim=-1, keepdim=True) * unit
 
@@ -196,14 +204,18 @@ def train_sae(
       - each step: a batch `activations[torch.randint(0, n, (batch_size,), generator=generator)]`,
         `sae_loss(x, *sae(x), l1_coeff)["loss"]`, zero the grads, backward;
       - the decoder-norm constraint: before the optimizer step, replace sae.W_dec.grad by
-        `remove_parallel_gradient(sae.W_dec.grad, sae.W_dec)`; after it, `sae.normalise_decoder_()`;
-      - dead-feature resampling, when resample_every > 0: keep a [d_sae] bool of the latents
-        that were > 0 for any input since the last resampling; after every step s (counting
-        from 1) with s % resample_every == 0 and s < steps, draw
-        `activations[torch.randint(0, n, (RESAMPLE_INPUTS,), generator=generator)]`, call
-        `resample_dead_features(sae, ~fired, those inputs, optimizer, generator)` and reset
-        the record to all False. (It does nothing when no feature is dead.)
-    When `progress` is given, call progress(step, {"loss": ..., "l0": mean latents > 0}) after every step.
+        `remove_parallel_gradient(sae.W_dec.grad, sae.W_dec)`; after it, `sae.normalise_decoder_()`,
+        so the decoder rows have unit norm after every step, not only at the end;
+      - dead-feature resampling, when resample_every > 0: keep one [d_sae] bool record of the
+        latents that were > 0 for any input of any batch since the last resampling (OR each
+        step's batch into it); after every step s (counting from 1) with s % resample_every == 0
+        and s < steps, draw `activations[torch.randint(0, n, (RESAMPLE_INPUTS,), generator=generator)]`,
+        call `resample_dead_features(sae, ~fired, those inputs, optimizer, generator)` and reset
+        the record to all False, so each resampling judges only the steps since the previous one
+        (a feature that fired once long ago and is dead now gets resampled). (It does nothing
+        when no feature is dead.)
+    When `progress` is given, call progress(step, {"loss": ..., "l0": mean latents > 0}) once per
+    step, step counting from 1, when the step is complete (after the renormalisation and any resampling).
     Hint: optimizer.zero_grad(); loss.backward(); sae.W_dec.grad = remove_parallel_gradient(...); optimizer.step().
     """
     raise NotImplementedError
@@ -282,7 +294,8 @@ def reconstruction_metrics(
     - "l0": the mean number of latents > 0 per input (how many features explain one input);
     - "dead_fraction": the fraction of latents that are 0 on every input here;
     - "variance_explained": 1 - sum ||x - x_hat||^2 / sum ||x - mean(x)||^2, the sums over
-      every input and dimension, mean(x) the mean input (a constant predictor scores 0).
+      every input and dimension, mean(x) the mean input (a constant predictor scores 0): one
+      ratio of two sums over the whole batch, not a ratio per input (or per dimension) averaged.
     Hint: (latents > 0) is [n, d_sae]; .any(dim=0) marks the latents that ever fire.
     """
     raise NotImplementedError
@@ -305,7 +318,8 @@ def loss_recovered(
 
     Three forward passes (no gradients), each giving next_token_loss(logits, tokens):
       "clean": the model as it is; "spliced": a hook on hook_name(layer) replaces the residual
-      stream by reconstruct(residual); "zero_ablated": the hook replaces it by zeros.
+      stream (the output of block `layer`, [batch, pos, d_model]) by reconstruct(residual);
+      "zero_ablated": the same hook replaces it by zeros.
     Replace only at the positions where `where` is True (everywhere when None); elsewhere keep
     the model's own activation. "recovered" = (zero_ablated - spliced) / (zero_ablated - clean):
     1 when the SAE loses nothing, 0 when it is as bad as deleting the residual stream.
@@ -324,7 +338,8 @@ def top_activating_examples(
 ) -> tuple[Float[Tensor, " k"], Int[Tensor, "k 2"]]:
     """The k largest activations of one feature over a corpus: (values, [sequence, position] of each).
 
-    Largest first. The contexts around these tokens are how a feature gets its name.
+    The k largest over every (sequence, position) of the corpus, largest first: one sequence may
+    supply several of them. The contexts around these tokens are how a feature gets its name.
     Hint: topk over feature_acts.flatten(); a flat index i is (i // pos, i % pos).
     """
     raise NotImplementedError
@@ -345,8 +360,9 @@ def promoted_tokens(model, direction: Float[Tensor, " d_model"], k: int = 8) -> 
 def topk_activation(pre: Float[Tensor, "batch d_sae"], k: int) -> Float[Tensor, "batch d_sae"]:
     """Gao et al. 2024's activation: keep each row's k largest pre-activations (ReLU'd), zero the rest.
 
-    L0 is then at most k by construction: no L1 penalty, and no shrinkage of the kept latents
-    (the L1 penalty pulls every latent towards 0; TopK does not).
+    Each row (input) on its own, whatever d_sae and k are. L0 is then at most k by construction:
+    no L1 penalty, and no shrinkage of the kept latents (the L1 penalty pulls every latent
+    towards 0; TopK does not).
     Hint: values, indices = pre.topk(k, dim=-1); torch.zeros_like(pre).scatter(-1, indices, values.relu()).
     """
     raise NotImplementedError

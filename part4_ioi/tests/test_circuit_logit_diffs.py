@@ -13,8 +13,10 @@ def test_matches_reference(graded, reference, shape):
     got = call_graded(graded.circuit_logit_diffs, model, data, abc, circuit)
     expected = reference.circuit_logit_diffs(model, data, abc, circuit)
     for key, value in expected.items():
-        check_close(got[key], value, atol=1e-4, what=f"circuit_logit_diffs(...)[{key!r}] on a tiny {shape} model, circuit {circuit}",
-                    hint="replace z of the ablated heads at every position with its mean over the ABC prompts (per position).")
+        check_close(got[key], value, atol=1e-4, what=f"circuit_logit_diffs(...)[{key!r}] on a tiny {shape} model, circuit {circuit}, "
+                    f"padded prompts with END at {data.end.tolist()}",
+                    hint="replace z of the ablated heads at every position with its mean over the ABC prompts (per position); "
+                    "read each prompt's logits at its END (end_logits(logits, data.end)), not at the last padded position.")
 
 
 def test_whole_model_as_circuit(graded, reference):

@@ -10,7 +10,8 @@ def test_matches_reference(graded, reference):
     data, _ = batches(model)
     cache = clean_cache(model, data)
     check_tensor(call_graded(graded.end_attention, cache, data, 3), reference.end_attention(cache, data, 3),
-                 what="end_attention on a tiny model", hint="[3, layer, head]: from query END to keys IO, S1, S2 in that order.")
+                 what=f"end_attention on a tiny model (padded prompts, END at {data.end.tolist()})",
+                 hint="[3, layer, head]: from query END (data.end[b], not the last padded position) to keys IO, S1, S2 in that order.")
 
 
 def test_one_entry_by_hand(graded):

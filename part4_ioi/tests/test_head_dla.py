@@ -12,8 +12,9 @@ def test_matches_reference(graded, reference, shape):
     data, _ = batches(model)
     cache = clean_cache(model, data)
     check_tensor(call_graded(graded.head_dla, model, cache, data), reference.head_dla(model, cache, data), atol=1e-4,
-                 what=f"head_dla on a tiny {shape}-shaped model", hint="z at END @ W_O, then the final norm with the cached "
-                 "scale (centre first for a LayerNorm), then . (W_U[:, io] - W_U[:, s]); mean over prompts.")
+                 what=f"head_dla on a tiny {shape}-shaped model (padded prompts, END at {data.end.tolist()})",
+                 hint="z at END (data.end[b], not the last padded position) @ W_O, then the final norm with the cached "
+                 "scale (for a LayerNorm, subtract the mean over d_model first), then . (W_U[:, io] - W_U[:, s]); mean over prompts.")
 
 
 @pytest.mark.parametrize("shape", SHAPES)

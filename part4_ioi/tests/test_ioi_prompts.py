@@ -37,4 +37,4 @@ def test_bad_input(graded):
     expect_value_error(graded.ioi_prompts, ["When {A} and {B} went to the store, gave a drink to"], NAMES, 2,
                        torch.Generator(), mentions="went to the store", why="a template without {S}")
     expect_value_error(graded.ioi_prompts, TEMPLATES, NAMES[:4], 2, torch.Generator(), mentions="names",
-                       why="four names cannot make a prompt and its ABC copy")
+                       why="only four names (a prompt and its ABC copy need five different ones)")

@@ -10,3 +10,11 @@ def test_hand_computed(graded):
                  against="the hand-computed result",
                  hint="the k largest of each row (dim=-1), ReLU'd; everything else 0.")
 
+
+
+def test_matches_reference_on_random_pre_activations(graded, reference):
+    pre = torch.randn(7, 10, generator=torch.Generator().manual_seed(3))
+    for k in (3, 8):  # d_sae = 10: neither 2k nor k; with k = 8 negative values survive the top k
+        check_tensor(call_graded(graded.topk_activation, pre, k), reference.topk_activation(pre, k),
+                     what=f"topk_activation(random pre-activations [7, 10], k={k})",
+                     hint="each row keeps its own k largest values (pre.topk(k, dim=-1)), ReLU'd; every other entry is 0.")

@@ -11,6 +11,15 @@ def _data(reference, n=256):
 
 
 SETTINGS = dict(steps=6, batch_size=16, lr=1e-2, l1_coeff=0.05, seed=3)
+CALL = "train_sae(tiny SAE, toy data, steps=6, batch_size=16, lr=1e-2, l1_coeff=0.05, seed=3)"
+UNIT_NORM = ("decoder rows must have unit norm after every step: call sae.normalise_decoder_() right after every "
+             "optimizer.step() (the L1 penalty means nothing otherwise: the SAE would shrink its latents and grow the decoder)")
+
+
+def _norms_off(sae) -> str:
+    norms = sae.W_dec.detach().norm(dim=-1)
+    off = (norms - 1).abs() > 1e-5
+    return ", ".join(f"row {i}: {norms[i]:.6f}" for i in off.nonzero().flatten().tolist()[:5])
 
 
 def test_matches_reference(graded, reference):
@@ -20,35 +29,83 @@ def test_matches_reference(graded, reference):
     expected = reference.train_sae(expected_sae, data, **SETTINGS)
     check(isinstance(losses, list) and len(losses) == 6 and all(isinstance(v, float) for v in losses),
           f"train_sae(steps=6) should return a list of 6 floats, got {losses!r}")
+    check(not _norms_off(sae), f"after {CALL} some decoder rows do not have norm 1 ({_norms_off(sae)}): {UNIT_NORM}.")
+    check_tensor(torch.tensor(losses[:1]), torch.tensor(expected[:1]), atol=1e-5,
+                 what=f"the first loss of {CALL}", against="the reference (the untrained SAE's loss on the first batch)",
+                 hint="the first loss comes before any update: make one generator torch.Generator().manual_seed(seed) and draw "
+                      "every batch with it, activations[torch.randint(0, n, (batch_size,), generator=generator)]; "
+                      "the loss is sae_loss(x, *sae(x), l1_coeff)['loss'], recorded with .item().")
     check_tensor(torch.tensor(losses), torch.tensor(expected), atol=1e-5,
-                 what="the losses of train_sae(tiny SAE, toy data, steps=6, batch_size=16, lr=1e-2, l1_coeff=0.05, seed=3)",
-                 hint="Adam(sae.parameters(), lr); one generator seeded once; a batch of random rows each step; zero the grads.")
-    check_tensor(sae.W_dec.detach(), expected_sae.W_dec.detach(), atol=1e-5, what="the decoder W_dec after train_sae(..., steps=6)",
-                 hint="before optimizer.step(): sae.W_dec.grad = remove_parallel_gradient(sae.W_dec.grad, sae.W_dec); "
-                      "after it: sae.normalise_decoder_().")
+                 what=f"the losses of {CALL} (the first one is right, so an update differs)",
+                 hint="Adam(sae.parameters(), lr=lr), made once; every step optimizer.zero_grad() before loss.backward() "
+                      "(gradients add up otherwise), then optimizer.step(), then sae.normalise_decoder_().")
+    check_tensor(sae.W_dec.detach(), expected_sae.W_dec.detach(), atol=1e-5, what=f"the decoder W_dec after {CALL}",
+                 hint="before optimizer.step(): sae.W_dec.grad = remove_parallel_gradient(sae.W_dec.grad, sae.W_dec) "
+                      "(the decoder-norm constraint in the update); after it: sae.normalise_decoder_().")
 
 
-def test_decoder_rows_keep_unit_norm(graded, reference):
-    sae = tiny_sae(graded)
-    call_graded(graded.train_sae, sae, _data(reference), steps=20, batch_size=32, lr=3e-2, l1_coeff=0.05, changes=("sae",))
-    norms = sae.W_dec.detach().norm(dim=-1)
-    check(torch.allclose(norms, torch.ones_like(norms), atol=1e-5),
-          f"after training every decoder row should have norm 1 (the L1 penalty means nothing otherwise); got {norms.tolist()}. "
-          f"Call sae.normalise_decoder_() after every optimizer step.")
+def test_decoder_rows_keep_unit_norm_after_every_step(graded, reference):
+    sae, seen = tiny_sae(graded), []
+
+    def progress(step, info):
+        seen.append((step, _norms_off(sae)))
+
+    call_graded(graded.train_sae, sae, _data(reference), steps=20, batch_size=32, lr=3e-2, l1_coeff=0.05,
+                progress=progress, changes=("sae",))
+    steps = [step for step, _ in seen]
+    check(steps == list(range(1, 21)),
+          f"train_sae(tiny SAE, toy data, steps=20, progress=fn) should call fn(step, {{'loss': ..., 'l0': ...}}) once "
+          f"after every step, step counting from 1 to 20; it called it with steps {steps}")
+    bad = [(step, off) for step, off in seen if off]
+    check(not bad, f"train_sae(tiny SAE, toy data, steps=20, lr=3e-2): after step {bad[0][0] if bad else 0} (when progress "
+                   f"was called) decoder rows have norms {bad[0][1] if bad else ''}: {UNIT_NORM}.")
 
 
-def test_dead_features_are_resampled(graded, reference):
+DEAD = dict(batch_size=16, lr=0.1, l1_coeff=0.3, seed=0, resample_every=4)
+
+
+def _dead_call(steps: int) -> str:
+    return (f"train_sae(tiny SAE with features 0-3 dead, toy data, steps={steps}, batch_size=16, lr=0.1, l1_coeff=0.3, "
+            f"seed=0, resample_every=4)")
+
+
+def _sae_with_dead_features(module):
+    sae = tiny_sae(module)
+    with torch.no_grad():
+        sae.b_enc[:4] = -100.0  # features 0-3 can never fire: dead
+    return sae
+
+
+def test_dead_features_are_resampled_every_round(graded, reference):
+    """Three rounds, after steps 4, 8 and 12: the features resampled after step 4 fire at first, then die again.
+
+    A run of 4r + 1 steps ends one step after the r-th resampling (none after the last step), and is the start
+    of the longer runs (same seed), so the first run that differs says which round went wrong.
+    """
     data = _data(reference)
-    sae, expected_sae = tiny_sae(graded), tiny_sae(reference)
-    for model in (sae, expected_sae):
-        with torch.no_grad():
-            model.b_enc[:4] = -100.0  # features 0-3 can never fire: dead
-    settings = dict(steps=5, batch_size=16, lr=1e-2, l1_coeff=0.05, seed=0, resample_every=4)
-    call_graded(graded.train_sae, sae, data, **settings, changes=("sae",))
-    reference.train_sae(expected_sae, data, **settings)
-    check(bool((sae.b_enc.detach()[:4] > -50).all()),
-          f"features 0-3 never fire (encoder bias -100); with resample_every=4 they should be resampled after step 4 "
-          f"(their encoder bias reset to 0), but their biases are {sae.b_enc.detach()[:4].tolist()}")
-    check_tensor(sae.W_dec.detach(), expected_sae.W_dec.detach(), atol=1e-5, what="W_dec after resampling at step 4 of 5",
-                 hint="record which latents fired (> 0) since the last resampling; after step s with s % resample_every == 0 "
-                      "and s < steps, draw RESAMPLE_INPUTS rows with the same generator and call resample_dead_features(sae, ~fired, ...).")
+    for rounds in (1, 2, 3):
+        steps = 4 * rounds + 1
+        sae, expected_sae = _sae_with_dead_features(graded), _sae_with_dead_features(reference)
+        call_graded(graded.train_sae, sae, data, steps=steps, **DEAD, changes=("sae",))
+        reference.train_sae(expected_sae, data, steps=steps, **DEAD)
+        if rounds == 1:
+            check(bool((sae.b_enc.detach()[:4] > -50).all()),
+                  f"{_dead_call(steps)}: features 0-3 never fire (encoder bias -100), so they should be resampled after "
+                  f"step 4 (their encoder bias reset to 0), but their biases are {sae.b_enc.detach()[:4].tolist()}")
+            hint = ("(if test_matches_reference passes, the resampling differs) after step s with s % resample_every == 0 and s < steps, draw RESAMPLE_INPUTS rows with the same "
+                    "generator and call resample_dead_features(sae, ~fired, those rows, optimizer, generator), where fired "
+                    "marks the latents that were > 0 on any batch so far: OR every step's (latents > 0).any(dim=0) into it.")
+        else:
+            hint = (f"the resamplings before step {4 * rounds} match the reference's, the one after step {4 * rounds} does "
+                    f"not: a feature is dead at a resampling when its latent was not > 0 on any batch since the previous "
+                    f"one. Keep one record, OR every step's (latents > 0).any(dim=0) into it, and reset it to all False "
+                    f"right after every resampling: never reset, a feature that fired before step 4 is never resampled "
+                    f"again; kept for the last batch only, features that fired earlier in the round are resampled too.")
+        check(not _norms_off(sae), f"after {_dead_call(steps)} some decoder rows do not have norm 1 ({_norms_off(sae)}): "
+                                   f"{UNIT_NORM}; a resampled row has unit norm too.")
+        moved = (sae.W_dec.detach() - expected_sae.W_dec.detach()).norm(dim=-1)
+        rows = (moved > 0.1).nonzero().flatten().tolist()  # a row resampled in one run and not the other points elsewhere
+        resamplings = {1: "step 4", 2: "steps 4 and 8", 3: "steps 4, 8 and 12"}[rounds]
+        check_tensor(sae.W_dec.detach(), expected_sae.W_dec.detach(), atol=1e-5,
+                     what=f"W_dec after {_dead_call(steps)} (resampling after {resamplings}; the decoder rows of features {rows} point elsewhere)",
+                     hint=hint)

@@ -30,6 +30,21 @@ def prompts_unchecked(templates, names, n_prompts, generator):
     return clean, abc
 
 
+@mutant("ioi_prompts", "no check of the number of names (unpacking five from four fails on its own)")
+def prompts_names_unchecked(templates, names, n_prompts, generator):
+    for template in templates:
+        if any(template.count(p) != 1 for p in ("{A}", "{B}", "{S}")):
+            raise ValueError(f"template {template!r} needs each of {{A}}, {{B}}, {{S}} exactly once")
+    clean, abc = [], []
+    for i in range(n_prompts):
+        picks = torch.randperm(len(names), generator=generator)[:5].tolist()
+        n = [names[picks[j]] for j in range(5)]
+        a, b = (n[0], n[1]) if i % 2 == 0 else (n[1], n[0])
+        clean.append(ref.IOIPrompt(templates[i % len(templates)], a, b, n[1]))
+        abc.append(ref.IOIPrompt(templates[i % len(templates)], n[2], n[3], n[4]))
+    return clean, abc
+
+
 @mutant("tokenize_ioi", "no bos token")
 def tokenize_no_bos(tokenizer, prompts, n_ctx):
     data = ref.tokenize_ioi(tokenizer, prompts, n_ctx)
@@ -104,15 +119,42 @@ def dla_no_weight(model, cache, data):
     return _dla_with(model, cache, data, weight=False)
 
 
-@mutant("head_dla", "at the last padded position instead of END")
-def dla_last_position(model, cache, data):
+@mutant("head_dla", "one position before END")
+def dla_before_end(model, cache, data):
     moved = ref.IOIBatch(data.prompts, data.tokens, data.io, data.s, data.pos | {"END": data.end - 1})
     return ref.head_dla(model, cache, moved)
+
+
+def _at_last_position(data):
+    """data with END moved to the last position of the padded batch (position -1), for every prompt."""
+    last = torch.full_like(data.end, data.tokens.shape[1] - 1)
+    return ref.IOIBatch(data.prompts, data.tokens, data.io, data.s, data.pos | {"END": last})
+
+
+@mutant("head_dla", "reads position -1 instead of END (the padded prompts' last token is padding)")
+def dla_position_minus_one(model, cache, data):
+    return ref.head_dla(model, cache, _at_last_position(data))
+
+
+@mutant("head_dla", "skips LayerNorm's centring (subtracting the mean over d_model)")
+def dla_no_centring(model, cache, data):
+    weight, _ = ref.final_norm_parts(model)
+    original = ref.final_norm_parts
+    ref.final_norm_parts = lambda model: (weight, False)
+    try:
+        return ref.head_dla(model, cache, data)
+    finally:
+        ref.final_norm_parts = original
 
 
 @mutant("end_attention", "IO and S1 swapped")
 def attention_swapped(cache, data, n_layers):
     return ref.end_attention(cache, data, n_layers)[[1, 0, 2]]
+
+
+@mutant("end_attention", "from position -1 instead of END")
+def attention_from_last(cache, data, n_layers):
+    return ref.end_attention(cache, _at_last_position(data), n_layers)
 
 
 @mutant("end_attention", "from S2 instead of END")
@@ -133,6 +175,48 @@ def resid_post(forward, corrupt_resid, data, layers=None):
     return ref.patch_residual(forward, shifted, data, layers)
 
 
+def _patch_residual_with(forward, corrupt_resid, data, layers=None, *, by_row=False, swapped=False, point="hook_resid_pre",
+                         from_p_on=False):
+    layers = list(range(corrupt_resid.shape[0])) if layers is None else layers
+    n_pos = corrupt_resid.shape[2]
+    out = torch.zeros(len(layers), n_pos)
+    for row, layer in enumerate(layers):
+        source = corrupt_resid[row] if by_row else corrupt_resid[layer]
+        for pos in range(n_pos):
+            def patch(resid, hook, pos=pos, source=source):
+                resid = resid.clone()
+                if from_p_on:
+                    resid[:, pos:] = source[:, pos:]
+                else:
+                    resid[:, pos] = source[:, pos]
+                return resid
+
+            hooks = [(f"blocks.{layer}.{point}", patch)]
+            logits = forward(hooks, pos, layer) if swapped else forward(hooks, layer=layer, pos=pos)
+            out[row, pos] = ref.logit_diff(logits, data.io, data.s).mean()
+    return out
+
+
+@mutant("patch_residual", "wrong layer index: row i patched with corrupt_resid[i], not corrupt_resid[layers[i]]")
+def resid_row_index(forward, corrupt_resid, data, layers=None):
+    return _patch_residual_with(forward, corrupt_resid, data, layers, by_row=True)
+
+
+@mutant("patch_residual", "layer and pos swapped in the forward call (forward(hooks, pos, layer))")
+def resid_promise_swapped(forward, corrupt_resid, data, layers=None):
+    return _patch_residual_with(forward, corrupt_resid, data, layers, swapped=True)
+
+
+@mutant("patch_residual", "hooks hook_resid_mid (after attention) instead of hook_resid_pre")
+def resid_wrong_hook(forward, corrupt_resid, data, layers=None):
+    return _patch_residual_with(forward, corrupt_resid, data, layers, point="hook_resid_mid")
+
+
+@mutant("patch_residual", "patches every position from p on, not p alone")
+def resid_from_p_on(forward, corrupt_resid, data, layers=None):
+    return _patch_residual_with(forward, corrupt_resid, data, layers, from_p_on=True)
+
+
 @mutant("patch_residual", "layers ignored")
 def resid_all_layers(forward, corrupt_resid, data, layers=None):
     return ref.patch_residual(forward, corrupt_resid, data)
@@ -146,6 +230,46 @@ def heads_first_only(forward, corrupt_z, groups, positions, data):
 @mutant("patch_head_outputs", "always at the last position")
 def heads_at_last(forward, corrupt_z, groups, positions, data):
     return ref.patch_head_outputs(forward, corrupt_z, groups, data.end, data)
+
+
+def _patch_heads_with(forward, corrupt_z, groups, positions, data, *, at_min=False, promise_last_layer=False, point="attn.hook_z"):
+    batch = torch.arange(corrupt_z.shape[1])
+    out = torch.zeros(len(groups))
+    for i, group in enumerate(groups):
+        by_layer = ref.heads_by_layer(group)
+
+        def patch_for(layer, heads):
+            def patch(z, hook):
+                z = z.clone()
+                for head in heads:
+                    if at_min:
+                        p = int(positions.min())
+                        z[:, p, head] = corrupt_z[layer][:, p, head]
+                    else:
+                        z[batch, positions, head] = corrupt_z[layer][batch, positions, head]
+                return z
+
+            return patch
+
+        hooks = [(f"blocks.{layer}.{point}", patch_for(layer, heads)) for layer, heads in by_layer.items()]
+        layer = max(by_layer) if promise_last_layer else min(by_layer)
+        out[i] = ref.logit_diff(forward(hooks, layer=layer, pos=int(positions.min())), data.io, data.s).mean()
+    return out
+
+
+@mutant("patch_head_outputs", "patches every prompt at positions.min() (one position for all)")
+def heads_at_min(forward, corrupt_z, groups, positions, data):
+    return _patch_heads_with(forward, corrupt_z, groups, positions, data, at_min=True)
+
+
+@mutant("patch_head_outputs", "promises layer= the group's last layer, not its first")
+def heads_promise_last_layer(forward, corrupt_z, groups, positions, data):
+    return _patch_heads_with(forward, corrupt_z, groups, positions, data, promise_last_layer=True)
+
+
+@mutant("patch_head_outputs", "hook name blocks.{l}.hook_z (no attn.)")
+def heads_wrong_hook(forward, corrupt_z, groups, positions, data):
+    return _patch_heads_with(forward, corrupt_z, groups, positions, data, point="hook_z")
 
 
 @mutant("patch_head_outputs", "zero-ablates instead of patching")
@@ -166,6 +290,21 @@ def path_not_frozen(forward, clean_z, corrupt_z, senders, receivers, data):
 @mutant("path_patch_queries", "receivers' queries patched with their clean values (nothing reaches them)")
 def path_nothing(forward, clean_z, corrupt_z, senders, receivers, data):
     return ref.path_patch_queries(forward, clean_z, clean_z, senders, receivers, data)
+
+
+@mutant("path_patch_queries", "END taken as the last position of the padded batch for every prompt")
+def path_end_last(forward, clean_z, corrupt_z, senders, receivers, data):
+    return ref.path_patch_queries(forward, clean_z, corrupt_z, senders, receivers, _at_last_position(data))
+
+
+@mutant("path_patch_queries", "promises pos= the last position of the padded batch (END of the longest prompt)")
+def path_promise_last(forward, clean_z, corrupt_z, senders, receivers, data):
+    last = data.tokens.shape[1] - 1
+
+    def promising_last(hooks, layer=0, pos=0):
+        return forward(hooks, layer=layer, pos=last)
+
+    return ref.path_patch_queries(promising_last, clean_z, corrupt_z, senders, receivers, data)
 
 
 @mutant("path_patch_queries", "no check that senders come first")
@@ -222,6 +361,11 @@ def circuit_zero(model, data, abc, circuit):
 @mutant("circuit_logit_diffs", "mean over the clean prompts instead of ABC")
 def circuit_clean_mean(model, data, abc, circuit):
     return ref.circuit_logit_diffs(model, data, data, circuit)
+
+
+@mutant("circuit_logit_diffs", "logits read at position -1, not at END")
+def circuit_last_position(model, data, abc, circuit):
+    return ref.circuit_logit_diffs(model, _at_last_position(data), abc, circuit)
 
 
 @mutant("circuit_logit_diffs", "circuit and knocked out swapped")

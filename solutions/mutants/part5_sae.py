@@ -83,15 +83,37 @@ def loss_floats(x, reconstruction, latents, l1_coeff):
     return {k: v.item() for k, v in ref.sae_loss(x, reconstruction, latents, l1_coeff).items()}
 
 
+@mutant("sae_loss", "reconstruction term detached from the graph")
+def loss_reconstruction_detached(x, reconstruction, latents, l1_coeff):
+    error = ((reconstruction.detach() - x) ** 2).sum(dim=-1).mean()
+    l1 = latents.abs().sum(dim=-1).mean()
+    return {"loss": error + l1_coeff * l1, "reconstruction": error, "l1": l1}
+
+
+@mutant("sae_loss", "L1 term rebuilt with torch.tensor (graph lost)")
+def loss_l1_rebuilt(x, reconstruction, latents, l1_coeff):
+    error = ((reconstruction - x) ** 2).sum(dim=-1).mean()
+    l1 = torch.tensor(latents.abs().sum(dim=-1).mean().item())
+    return {"loss": error + l1_coeff * l1, "reconstruction": error, "l1": l1}
+
+
+@mutant("sae_loss", "squared error divided by d_in, not by the batch size (right when they are equal)")
+def loss_divided_by_d_in(x, reconstruction, latents, l1_coeff):
+    error = ((reconstruction - x) ** 2).sum() / x.shape[-1]
+    l1 = latents.abs().sum(dim=-1).mean()
+    return {"loss": error + l1_coeff * l1, "reconstruction": error, "l1": l1}
+
+
 def _train(sae, activations, *, steps, batch_size, lr, l1_coeff, seed=0, resample_every=0, progress=None,
-           project=True, normalise=True, zero_grad=True, resample=True):
+           project=True, normalise="every step", zero_grad=True, resample=True, record="reset", seeded=True,
+           report=True):
     optimizer = torch.optim.Adam(sae.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
     n = activations.shape[0]
     fired = torch.zeros(sae.d_sae, dtype=torch.bool)
     losses = []
     for step in range(1, steps + 1):
-        x = activations[torch.randint(0, n, (batch_size,), generator=generator)]
+        x = activations[torch.randint(0, n, (batch_size,), generator=generator if seeded else None)]
         reconstruction, latents = sae(x)
         loss = ref.sae_loss(x, reconstruction, latents, l1_coeff)["loss"]
         if zero_grad:
@@ -100,14 +122,20 @@ def _train(sae, activations, *, steps, batch_size, lr, l1_coeff, seed=0, resampl
         if project:
             sae.W_dec.grad = ref.remove_parallel_gradient(sae.W_dec.grad, sae.W_dec.detach())
         optimizer.step()
-        if normalise:
+        if normalise == "every step" or (normalise == "at the end" and step == steps):
             sae.normalise_decoder_()
-        fired |= (latents > 0).any(dim=0)
+        if record == "last batch":
+            fired = (latents > 0).any(dim=0)
+        else:
+            fired |= (latents > 0).any(dim=0)
         losses.append(loss.item())
         if resample and resample_every > 0 and step % resample_every == 0 and step < steps:
             inputs = activations[torch.randint(0, n, (ref.RESAMPLE_INPUTS,), generator=generator)]
             ref.resample_dead_features(sae, ~fired, inputs, optimizer, generator)
-            fired = torch.zeros_like(fired)
+            if record != "never reset":
+                fired = torch.zeros_like(fired)
+        if progress is not None and report:
+            progress(step, {"loss": loss.item(), "l0": (latents > 0).float().sum(dim=-1).mean().item()})
     return losses
 
 
@@ -118,7 +146,32 @@ def train_no_projection(sae, activations, **kwargs):
 
 @mutant("train_sae", "decoder rows never renormalised")
 def train_no_normalise(sae, activations, **kwargs):
-    return _train(sae, activations, **kwargs, normalise=False)
+    return _train(sae, activations, **kwargs, normalise="never")
+
+
+@mutant("train_sae", "decoder rows renormalised once, after the last step")
+def train_normalise_at_the_end(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, normalise="at the end")
+
+
+@mutant("train_sae", "batches drawn from the global random state, not the seeded generator")
+def train_unseeded_batches(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, seeded=False)
+
+
+@mutant("train_sae", "dead-feature record never reset after resampling")
+def train_record_never_reset(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, record="never reset")
+
+
+@mutant("train_sae", "dead-feature record holds only the last batch")
+def train_record_last_batch(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, record="last batch")
+
+
+@mutant("train_sae", "progress never called")
+def train_no_progress(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, report=False)
 
 
 @mutant("train_sae", "grads never zeroed")
@@ -200,6 +253,14 @@ def metrics_dead_any(activations, reconstructions, latents):
     return {**out, "dead_fraction": (latents <= 0).any(dim=0).float().mean().item()}
 
 
+@mutant("reconstruction_metrics", "variance explained averaged per input")
+def metrics_ve_per_input(activations, reconstructions, latents):
+    out = ref.reconstruction_metrics(activations, reconstructions, latents)
+    residual = (activations - reconstructions).pow(2).sum(dim=-1)
+    total = (activations - activations.mean(dim=0)).pow(2).sum(dim=-1)
+    return {**out, "variance_explained": (1 - residual / total).mean().item()}
+
+
 @mutant("reconstruction_metrics", "variance explained without subtracting the mean")
 def metrics_ve_uncentred(activations, reconstructions, latents):
     out = ref.reconstruction_metrics(activations, reconstructions, latents)
@@ -207,10 +268,11 @@ def metrics_ve_uncentred(activations, reconstructions, latents):
     return {**out, "variance_explained": ve.item()}
 
 
-def _loss_recovered(model, tokens, layer, reconstruct, where=None, ablate=torch.zeros_like, respect_where=True, flip=False):
+def _loss_recovered(model, tokens, layer, reconstruct, where=None, ablate=torch.zeros_like, respect_where=True, flip=False,
+                    name=None):
     if not respect_where:
         where = None
-    name = ref.hook_name(layer)
+    name = name or ref.hook_name(layer)
     mask = (torch.ones(tokens.shape, dtype=torch.bool) if where is None else where)[..., None]
 
     def replace_with(make):
@@ -240,6 +302,11 @@ def recovered_mean_ablation(model, tokens, layer, reconstruct, where=None):
                            ablate=lambda a: a.mean(dim=(0, 1), keepdim=True).expand_as(a))
 
 
+@mutant("loss_recovered", "hooks the residual stream before block `layer` (hook_resid_pre)")
+def recovered_resid_pre(model, tokens, layer, reconstruct, where=None):
+    return _loss_recovered(model, tokens, layer, reconstruct, where, name=f"blocks.{layer}.hook_resid_pre")
+
+
 @mutant("loss_recovered", "`where` ignored")
 def recovered_everywhere(model, tokens, layer, reconstruct, where=None):
     return _loss_recovered(model, tokens, layer, reconstruct, where, respect_where=False)
@@ -261,6 +328,19 @@ def top_wrong_unravel(feature_acts, k):
 def top_swapped(feature_acts, k):
     values, where = ref.top_activating_examples(feature_acts, k)
     return values, where.flip(-1)
+
+
+@mutant("top_activating_examples", "one example per sequence (its best position)")
+def top_one_per_sequence(feature_acts, k):
+    best, positions = feature_acts.max(dim=1)
+    values, sequences = best.topk(k)
+    return values, torch.stack([sequences, positions[sequences]], dim=-1)
+
+
+@mutant("topk_activation", "threshold from an ascending sort (right only when d_sae = 2k)")
+def topk_ascending_threshold(pre, k):
+    threshold = pre.sort(dim=-1).values[..., k : k + 1]
+    return torch.where(pre >= threshold, pre.relu(), torch.zeros_like(pre))
 
 
 @mutant("topk_activation", "no ReLU on the kept values")
