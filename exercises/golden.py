@@ -365,8 +365,22 @@ class _TestTracker:
     """Recorded calls belong to the test running them, whether or not it asked for `reference` itself
     (a test helper may call the reference to build its inputs)."""
 
-    def pytest_runtest_logstart(self, nodeid: str) -> None:
-        _session.nodeid, _session.used, _session.graded = nodeid, set(), None
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+        _session.nodeid, _session.used, _session.graded = recording_id(item), set(), None
+
+
+def recording_id(item: pytest.Item) -> str:
+    """The test's id without the variant a --target=mutants run adds ("[gpt2-variant=stub]" -> "[gpt2]"):
+    every variant of a test replays the calls the solutions made in it."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "graded" not in callspec.params:
+        return item.nodeid
+    variant = f"variant={callspec.params['graded']}"
+    ids = callspec.id.replace(f"-{variant}", "", 1) if f"-{variant}" in callspec.id else callspec.id.replace(variant, "", 1)
+    ids = ids.removeprefix("-")
+    base = item.nodeid[: -len(f"[{callspec.id}]")]
+    return f"{base}[{ids}]" if ids else base
 
 
 def unconfigure() -> None:
