@@ -78,12 +78,15 @@ def train_classifier(
 ) -> tuple[list[Tensor], list[float]]:
     """Minibatch SGD on cross_entropy(forward(batch, *params), batch_labels). Returns (params, losses).
 
+    `forward` is the model, called as forward(batch_images, *params): linear_forward with [W, b],
+    or mlp_forward with an MLP's [W1, b1, W2, b2]; train and return every parameter given, in order.
     The procedure, exactly, so your result matches the reference:
       - start from copies of `params` that require grad (do not modify the inputs);
       - make one generator, `torch.Generator().manual_seed(seed)`, and at the start of every
         epoch shuffle with `torch.randperm(n, generator=generator)`;
       - walk through that order in consecutive batches of `batch_size` (the last may be smaller);
-      - per batch: loss, backward, then `p -= lr * p.grad` for every parameter, and zero the grads.
+      - per batch: loss (one call of `forward`), backward, then `p -= lr * p.grad` for every
+        parameter, and zero the grads.
     `losses` holds every batch's loss as a float, in order.
     Hint: torch.optim.SGD(params, lr) does the update and zeroing for you, if you prefer.
     """
@@ -105,7 +108,8 @@ def class_mean_images(
 ) -> Float[Tensor, "classes 28 28"]:
     """The average image of each class, as 28x28 images (row c is the mean of all images of class c).
 
-    A class with no images gets an all-zero image (not NaN from dividing by a count of zero).
+    The result has n_classes images, one per class 0 .. n_classes - 1, whichever labels occur;
+    a class with no images gets an all-zero image (not NaN from dividing by a count of zero).
 
     Hint: a boolean mask per class, or index_add_ on a zero tensor and a count per class.
     """

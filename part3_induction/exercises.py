@@ -210,7 +210,8 @@ def head_scores(model, tokens: Int[Tensor, "batch seq"], period: int) -> dict[st
     """Every head's previous-token, current-token and induction score on `tokens`.
 
     The last `period` tokens of every sequence repeat the `period` before them (as
-    repeated_random_tokens makes them, with or without a bos token). Returns
+    repeated_random_tokens makes them, with or without a bos token; other tokens may come
+    first, so take the period from the argument, not from the length). Returns
     {"previous": offset 1, "current": offset 0, "induction": offset period - 1 from query
     seq - period on}, each [n_layers, n_heads], using attention_stripe_score on each layer's
     pattern. Run the model once (no gradients needed).
@@ -322,10 +323,11 @@ def train_attn_only(
       - one generator, `torch.Generator().manual_seed(seed)`; each step's tokens are
         `make_batch(generator)`;
       - loss = per_token_loss(model(tokens), tokens).mean(); zero the grads, backward, step.
+    Pass `weight_decay` on to AdamW (its own default, 0.01, is only this function's default).
     When `track` is given (and every > 0), call track(step) with the model in its current state
-    before the update of every step that is a multiple of `every`, and track(steps) once more
-    after the last update (the replication records head scores there). Leave the model in eval
-    mode at the end.
+    before the update of every step that is a multiple of `every` (track(0) sees the untrained
+    model, track(step) the model after `step` updates), and track(steps) once more after the
+    last update (the replication records head scores there). Leave the model in eval mode at the end.
     Hint: model.train() first; optimizer.zero_grad() before loss.backward(), then optimizer.step().
     """
     raise NotImplementedError

@@ -26,3 +26,15 @@ def test_by_hand(graded):
         hint="classes with no images stay all zero; class 4's first pixel is (1 + 3) / 2.",
         against="a case computed by hand",
     )
+
+
+def test_n_classes(graded, reference):
+    """Fewer classes than MNIST's 10, the last two with no images: the shape follows n_classes, not the labels."""
+    images, labels = torch.rand(30, 784), torch.randint(0, 4, (30,))
+    check_tensor(
+        call_graded(graded.class_mean_images, images, labels, n_classes=6),
+        reference.class_mean_images(images, labels, n_classes=6),
+        what="class_mean_images(images [30, 784], labels in 0..3, n_classes=6)",
+        hint="one image per class 0 .. n_classes - 1: use the n_classes argument (not 10, nor labels.max() + 1); "
+             "classes 4 and 5 have no images and stay all zero.",
+    )

@@ -37,3 +37,17 @@ def test_uses_column_norms(graded, reference):
     check_tensor(call_graded(graded.classify_phase, W, threshold=0.4), torch.tensor([2, 1, 2]),
                  what="classify_phase(W, threshold=0.4) on the same 3 models", hint="use the `threshold` argument.",
                  against="a case computed by hand")
+
+
+def test_matches_reference_on_random_models(graded, reference):
+    """40 seeded models with 3 hidden dimensions; every column's length is 0.2-0.4 or 0.6-1.0, never near 0.5."""
+    directions = torch.nn.functional.normalize(torch.randn(40, 3, 2), dim=1)
+    lengths = torch.where(torch.rand(40, 2) < 0.5, 0.2 + 0.2 * torch.rand(40, 2), 0.6 + 0.4 * torch.rand(40, 2))
+    W = directions * lengths[:, None, :]
+    check_tensor(
+        call_graded(graded.classify_phase, W),
+        reference.classify_phase(W),
+        what="classify_phase(W [40 models, 3 hidden, 2 features]) with column lengths in 0.2-0.4 or 0.6-1.0",
+        hint="a feature is represented when its column's length, the 2-norm over the hidden dimension "
+             "(W.norm(dim=1)), exceeds the threshold: not its largest weight, nor a sum of weights.",
+    )

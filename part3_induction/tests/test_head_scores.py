@@ -42,3 +42,17 @@ def test_independent_of_the_stripe_function(graded):
         check_tensor(got["previous"][layer], previous, atol=1e-5,
                      what=f"head_scores(...)['previous'][layer {layer}]",
                      against="the cached attention pattern at key = query - 1, averaged by hand")
+
+
+def test_repeat_after_a_prefix(graded, reference):
+    """Three unrepeated tokens, then x x with period 4: seq 11, so the period is not seq // 2."""
+    model = tiny_model()
+    x = torch.randint(0, 12, (2, 4))
+    tokens = torch.cat([torch.randint(0, 12, (2, 3)), x, x], dim=1)
+    got = _head_scores(graded, model, tokens, 4)
+    expected = reference.head_scores(model, tokens, 4)
+    for name in expected:
+        check_tensor(got[name], expected[name], atol=1e-5,
+                     what=f"head_scores(model, tokens [2, 11] = 3 prefix tokens + x x, period=4)[{name!r}]",
+                     hint="use the `period` argument (here 4, not seq // 2 = 5): the induction stripe is offset "
+                          "period - 1, from query seq - period on.")

@@ -68,6 +68,11 @@ def tiny_model(shape: str):
     return copy.deepcopy(_tiny(shape))
 
 
+for _shape in SHAPES:  # built while pytest collects: the first models take seconds (transformers and transformer_lens
+    _tiny(_shape)      # imports), longer on a busy machine, which inside the first test would eat into its 15 s limit
+
+
+
 def prompts(n: int = 6, templates=None, seed: int = 0):
     """(clean, abc) prompt lists from the reference builder, on the toy names (all three templates by default)."""
     ioi_prompts = reference_module("part4").ioi_prompts

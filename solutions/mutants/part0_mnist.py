@@ -146,3 +146,30 @@ def flip_perturbation_target_only(image, W, b, source, target, margin=1.0):
     logits = W @ image + b
     gap_per_unit = (W[target] - W[source]) @ direction
     return image + (logits[source] - logits[target] + margin) / gap_per_unit * direction
+
+
+@mutant("train_classifier", "ignores `forward`: always computes linear_forward(batch, params[0], params[1])")
+def train_ignores_forward(forward, params, images, labels, *, epochs, batch_size, lr, seed=0):
+    return ref.train_classifier(lambda x, W, b, *rest: ref.linear_forward(x, W, b), params, images, labels,
+                                epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+
+
+@mutant("train_classifier", "calls `forward` twice per batch (once more to log the loss)")
+def train_forward_twice(forward, params, images, labels, *, epochs, batch_size, lr, seed=0):
+    def twice(*args):
+        forward(*args)
+        return forward(*args)
+
+    return ref.train_classifier(twice, params, images, labels, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)
+
+
+@mutant("class_mean_images", "n_classes ignored: always 10 classes")
+def class_mean_images_ten_classes(images, labels, n_classes=10):
+    return ref.class_mean_images(images, labels)
+
+
+@mutant("train_classifier", "returns only the first two trained parameters ([W, b] of a linear model)")
+def train_returns_two_params(forward, params, images, labels, *, epochs, batch_size, lr, seed=0):
+    trained, losses = ref.train_classifier(forward, params, images, labels, epochs=epochs, batch_size=batch_size,
+                                           lr=lr, seed=seed)
+    return trained[:2], losses

@@ -244,3 +244,9 @@ def phase_grid_probability_interleaved(relative_importance, density):
 @mutant("classify_phase", "phase codes as floats")
 def classify_float_codes(W, threshold=0.5):
     return ref.classify_phase(W, threshold).float()
+
+
+@mutant("classify_phase", "a column's largest |weight| against the threshold, not its length")
+def classify_max_weight(W, threshold=0.5):
+    main, extra = (W.abs().amax(dim=1) > threshold).unbind(dim=-1)
+    return torch.where(extra, torch.where(main, 2, 1), 0).long()

@@ -278,3 +278,33 @@ def train_tensor_losses(model, make_batch, *, steps, lr, weight_decay=0.01, seed
 @mutant("train_attn_only", "zero_grad between backward and step: every step sees zero grads")
 def train_zero_grad_too_late(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
     return _train(model, make_batch, steps, lr, weight_decay, seed, every, track, zero_grad="after")
+
+
+@mutant("train_attn_only", "weight_decay ignored: AdamW(model.parameters(), lr=lr) uses AdamW's default 0.01")
+def train_ignores_weight_decay(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    return _train(model, make_batch, steps, lr, 0.01, seed, every, track, zero_grad="before")
+
+
+@mutant("train_attn_only", "track(step) called after that step's update, not before it")
+def train_tracks_after_update(model, make_batch, *, steps, lr, weight_decay=0.01, seed=0, every=0, track=None):
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    generator, losses = torch.Generator().manual_seed(seed), []
+    model.train()
+    for step in range(steps):
+        tokens = make_batch(generator)
+        loss = ref.per_token_loss(model(tokens), tokens).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+        if track is not None and every > 0 and step % every == 0:
+            track(step)
+    model.eval()
+    if track is not None and every > 0:
+        track(steps)
+    return losses
+
+
+@mutant("head_scores", "period taken as seq // 2 (the `period` argument ignored)")
+def head_scores_half_length(model, tokens, period):
+    return ref.head_scores(model, tokens, tokens.shape[1] // 2)
