@@ -98,7 +98,8 @@ class SparseAutoencoder(nn.Module):
         b_dec is the dictionary's origin, so the encoder sees x relative to it), then
         pre = (x - b_dec) @ W_enc + b_enc, latents = self.activation(pre) (ReLU, or TopK when
         self.k is set), reconstruction = latents @ W_dec + b_dec.
-        Use self.encoder_weights() for W_enc (it is W_dec^T when the SAE is tied).
+        Use self.encoder_weights() for W_enc (it is W_dec^T when the SAE is tied), and keep it in
+        the autograd graph (no .detach() or .data): a tied SAE's W_dec learns as the encoder too.
         Hint: three lines; every product is [batch, ...] @ [..., ...].
         """
         raise NotImplementedError
@@ -209,13 +210,16 @@ def train_sae(
       - dead-feature resampling, when resample_every > 0: keep one [d_sae] bool record of the
         latents that were > 0 for any input of any batch since the last resampling (OR each
         step's batch into it); after every step s (counting from 1) with s % resample_every == 0
-        and s < steps, draw `activations[torch.randint(0, n, (RESAMPLE_INPUTS,), generator=generator)]`,
-        call `resample_dead_features(sae, ~fired, those inputs, optimizer, generator)` and reset
-        the record to all False, so each resampling judges only the steps since the previous one
+        and s < steps (none after the last step: nothing would train the new features), draw
+        `activations[torch.randint(0, n, (RESAMPLE_INPUTS,), generator=generator)]`, call
+        `resample_dead_features(sae, ~fired, those inputs, optimizer, generator)` and reset the
+        record to all False, so each resampling judges only the steps since the previous one
         (a feature that fired once long ago and is dead now gets resampled). (It does nothing
         when no feature is dead.)
-    When `progress` is given, call progress(step, {"loss": ..., "l0": mean latents > 0}) once per
-    step, step counting from 1, when the step is complete (after the renormalisation and any resampling).
+    When `progress` is given, call progress(step, {"loss": ..., "l0": ...}) once per step, step counting
+    from 1, when the step is complete (after the renormalisation and after any resampling of that step):
+    "loss" is the step's loss and "l0" the mean number of latents > 0 per input of the step's batch
+    (a count, not a fraction of d_sae), both Python floats (.item()).
     Hint: optimizer.zero_grad(); loss.backward(); sae.W_dec.grad = remove_parallel_gradient(...); optimizer.step().
     """
     raise NotImplementedError
@@ -230,7 +234,8 @@ def mean_max_cosine_similarity(learned: Float[Tensor, "d_sae d"], true: Float[Te
 
     For every true feature, the cosine similarity of the learned direction closest to it; then
     the mean over the true features. 1.0 means every true feature has an exact copy in the
-    dictionary (extra learned directions cost nothing). Rows need not have unit norm.
+    dictionary (extra learned directions cost nothing). Rows need not have unit norm. Return a
+    Python float (.item()), not a 0-d tensor.
     Hint: normalise the rows, one matrix product gives every cosine, then .max over the learned axis.
     """
     raise NotImplementedError
@@ -257,9 +262,9 @@ def collect_activations(
 ) -> Float[Tensor, "n_seq pos d_model"]:
     """The residual stream after block `layer` for every token, computed `batch_size` sequences at a time.
 
-    Cache only hook_name(layer) ("blocks.{layer}.hook_resid_post") and stop the forward pass
-    right after block `layer`: the blocks above it and the unembedding are wasted work (half
-    the cost at a middle layer). `model.run_with_cache(batch, names_filter=name,
+    Cache only hook_name(layer) ("blocks.{layer}.hook_resid_post"; caching every hook wastes memory)
+    and stop the forward pass right after block `layer`: the blocks above it and the unembedding
+    are wasted work (half the cost at a middle layer). `model.run_with_cache(batch, names_filter=name,
     stop_at_layer=layer + 1)` does both. No gradients are needed. Return one tensor on the CPU.
     Hint: loop over tokens[i : i + batch_size]; torch.cat the cached tensors.
     """
@@ -289,7 +294,7 @@ def normalisation_scale(activations: Float[Tensor, "n d"]) -> float:
 def reconstruction_metrics(
     activations: Float[Tensor, "n d"], reconstructions: Float[Tensor, "n d"], latents: Float[Tensor, "n d_sae"]
 ) -> dict[str, float]:
-    """How sparse and how faithful an SAE is on these inputs, as floats.
+    """How sparse and how faithful an SAE is on these inputs, as Python floats (.item(), not 0-d tensors).
 
     - "l0": the mean number of latents > 0 per input (how many features explain one input);
     - "dead_fraction": the fraction of latents that are 0 on every input here;
@@ -360,7 +365,9 @@ def promoted_tokens(model, direction: Float[Tensor, " d_model"], k: int = 8) -> 
 def topk_activation(pre: Float[Tensor, "batch d_sae"], k: int) -> Float[Tensor, "batch d_sae"]:
     """Gao et al. 2024's activation: keep each row's k largest pre-activations (ReLU'd), zero the rest.
 
-    Each row (input) on its own, whatever d_sae and k are. L0 is then at most k by construction:
+    Each row (input) on its own, whatever d_sae and k are. Exactly k entries per row survive,
+    even when values tie at the k-th place (which of the tied ones is up to you; a threshold
+    `pre >= k-th largest` keeps them all). L0 is then at most k by construction:
     no L1 penalty, and no shrinkage of the kept latents (the L1 penalty pulls every latent
     towards 0; TopK does not).
     Hint: values, indices = pre.topk(k, dim=-1); torch.zeros_like(pre).scatter(-1, indices, values.relu()).

@@ -23,6 +23,10 @@ def tiny_model():
     return copy.deepcopy(_model())
 
 
+_model()  # built while pytest collects: transformer_lens's first model takes 4-10 s (imports), longer on a busy
+# machine, which inside the first test would eat into its 15 s limit and make the verdict depend on the load
+
+
 def tiny_tokens(n_seq: int = 5, pos: int = 7, seed: int = 0) -> torch.Tensor:
     return torch.randint(0, 20, (n_seq, pos), generator=torch.Generator().manual_seed(seed))
 

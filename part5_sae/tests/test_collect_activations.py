@@ -24,6 +24,25 @@ def test_stops_at_the_hooked_layer(graded):
           "(run_with_cache(..., stop_at_layer=layer + 1)): at a middle layer that halves the work.")
 
 
+def test_caches_only_the_hooked_layer(graded):
+    model, tokens, caches = tiny_model(), tiny_tokens(4, 6), []
+    run_with_cache = model.run_with_cache
+    wanted = set(run_with_cache(tokens[:1], names_filter="blocks.1.hook_resid_post", stop_at_layer=2)[1].keys())  # it and its aliases
+
+    def spy(*args, **kwargs):
+        result = run_with_cache(*args, **kwargs)
+        caches.append(set(result[1].keys()))
+        return result
+
+    model.run_with_cache = spy  # the instance's own (its copy too): your call reaches it, and the cache it returns is seen
+    call_graded(graded.collect_activations, model, tokens, 1, 2)
+    extra = sorted(set().union(*caches) - wanted)
+    check(not extra,
+          f"collect_activations(tiny 3-layer model, 4 sequences, layer=1, batch_size=2) cached {len(extra)} other "
+          f"hooks too ({', '.join(extra[:4])}{', ...' if len(extra) > 4 else ''}): pass names_filter=hook_name(layer) to run_with_cache: caching every "
+          f"hook wastes memory (on the real model, every hook of every block up to `layer`).")
+
+
 def test_the_cache_refuses_another_layer_model_or_damage(graded, tmp_path):
     """The replication's on-disk cache (given code) around your collect_activations."""
     from part5_sae.activation_store import ActivationCacheError, build_cache, load_cache

@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check_close
+from exercises.grading import call_graded, check, check_close
 
 
 def test_permuted_and_scaled_copy_scores_one(graded):
@@ -24,6 +24,11 @@ def test_hand_computed(graded):
 def test_mean_over_true_features(graded, reference):
     generator = torch.Generator().manual_seed(1)
     learned, true = torch.randn(3, 6, generator=generator), torch.randn(7, 6, generator=generator)
-    check_close(call_graded(graded.mean_max_cosine_similarity, learned, true), reference.mean_max_cosine_similarity(learned, true),
+    got = call_graded(graded.mean_max_cosine_similarity, learned, true)
+    check(isinstance(got, float),
+          f"mean_max_cosine_similarity(3 learned rows, 7 true rows) should be a Python float (use .item()), got "
+          f"{type(got).__name__}{' ' + str(got) if isinstance(got, torch.Tensor) else ''}: the replication rounds and "
+          f"prints it as a number.")
+    check_close(got, reference.mean_max_cosine_similarity(learned, true),
                 what="mean_max_cosine_similarity(3 learned rows, 7 true rows)",
                 hint="for each true feature the best learned row; then the mean over the true features.")

@@ -34,6 +34,10 @@ def test_matches_reference_on_random_data(graded, reference):
              "variance_explained": "one ratio for the whole batch: 1 - (squared error summed over every input and dimension) / "
                                    "(squared distance to the mean input, summed the same way); a ratio per input (or per "
                                    "dimension), averaged, weighs small inputs like large ones."}
+    not_floats = {key: type(got[key]).__name__ for key in expected if not isinstance(got[key], float)}
+    check(not not_floats,
+          f"reconstruction_metrics(12 random inputs [12, 6], ...) should give Python floats (use .item()); got "
+          f"{', '.join(f'{k!r}: a {t}' for k, t in not_floats.items())}. The replication rounds and prints them as numbers.")
     for key in ("l0", "dead_fraction", "variance_explained"):
         check_close(got[key], expected[key],
                     what=f"reconstruction_metrics(12 random inputs of unequal sizes [12, 6], noisy reconstructions, latents [12, 10])[{key!r}]",

@@ -25,8 +25,22 @@ def test_matches_reference(graded, reference):
     latents = torch.randn(5, 4, generator=generator).requires_grad_()
     got = call_graded(graded.sae_loss, x, reconstruction, latents, 0.3)
     expected = reference.sae_loss(x, reconstruction, latents, 0.3)
+    l1_hint = "l1 = latents.abs().sum(dim=-1).mean(): absolute values, summed over d_sae (not averaged), then the mean over the batch."
+    try:  # which common mistake the graded 'l1' matches, if any (it only picks the hint)
+        got_l1 = float(got["l1"])
+    except Exception:
+        got_l1 = None
+    mistakes = {"latents.sum(dim=-1).mean(), without absolute values: the L1 norm takes |latents| (latents.abs()), or "
+                "negative latents would lower the penalty": latents.sum(dim=-1).mean(),
+                "latents.abs().mean(), averaged over d_sae: sum |latents| over d_sae (dim=-1), not averaged, then take the "
+                "mean over the batch": latents.abs().mean(),
+                "latents.abs().sum(), summed over the batch too: sum over d_sae (dim=-1), then the mean over the batch "
+                "(5 inputs here)": latents.abs().sum()}
+    for why, value in mistakes.items():
+        if got_l1 is not None and abs(got_l1 - float(value)) <= 1e-4 * max(1.0, abs(float(value))):
+            l1_hint = f"your l1 matches {why}."
     hints = {"reconstruction": "the squared error summed over d_in (dim=-1), then the mean over the batch (5 inputs here).",
-             "l1": "the L1 norm takes absolute values: latents.abs(), summed over d_sae, then the mean over the batch.",
+             "l1": l1_hint,
              "loss": "loss = reconstruction + l1_coeff * l1."}
     for key in ("reconstruction", "l1", "loss"):
         check_tensor(torch.as_tensor(got[key]).reshape(()), expected[key].detach(),

@@ -28,10 +28,32 @@ def test_matches_reference(graded, reference):
 
 def test_tied_encoder_is_the_decoder_transposed(graded):
     sae, x = tiny_sae(graded, tied=True), _x()
-    got = call_graded(sae.forward, x, returns=("reconstruction", "latents"))
-    expected = _closed_form(x, sae.W_dec.T, sae.b_enc, sae.W_dec, sae.b_dec)
-    check_tensor(got[0], expected[0].detach(), what="a tied SAE's reconstruction", against="relu((x - b_dec) W_dec^T + b_enc) W_dec + b_dec",
-                 hint="use self.encoder_weights(): it is W_dec^T for a tied SAE, whose W_enc is None.")
+    reconstruction, latents = call_graded(sae.forward, x, returns=("reconstruction", "latents"))
+    W_dec = sae.W_dec.detach().clone().requires_grad_()  # the closed form's own copy, for its gradient
+    expected_reconstruction, expected_latents = _closed_form(x, W_dec.T, sae.b_enc.detach(), W_dec, sae.b_dec.detach())
+    what = "a tied SAE(5, 8, tied=True).forward(x)"
+    check_tensor(latents, expected_latents.detach(), what=f"{what}[1], the latents",
+                 against="relu((x - b_dec) @ W_dec^T + b_enc)",
+                 hint="pre = (x - self.b_dec) @ self.encoder_weights() + self.b_enc, then self.activation(pre): subtract b_dec "
+                      "first (the pre-encoder bias), add b_enc, and take the encoder from self.encoder_weights(), which is "
+                      "W_dec^T for a tied SAE (its W_enc is None).")
+    check_tensor(reconstruction, expected_reconstruction.detach(), what=f"{what}[0], the reconstruction (the latents are right)",
+                 against="latents @ W_dec + b_dec", hint="reconstruction = latents @ self.W_dec + self.b_dec: add the decoder bias back.")
+    # the values are right; the gradient says whether the encoder is W_dec itself, in the autograd graph
+    weights = torch.randn(6, 5, generator=torch.Generator().manual_seed(7))
+    check(isinstance(reconstruction, torch.Tensor) and reconstruction.requires_grad,
+          f"{what}[0] does not require grad, so training cannot reach the SAE's parameters: compute it from self.W_dec, "
+          f"self.b_dec, ... with tensor operations (no .detach(), .data or torch.no_grad() in forward).")
+    sae.zero_grad()
+    (reconstruction * weights).sum().backward()
+    (expected_reconstruction * weights).sum().backward()
+    got_grad = sae.W_dec.grad if sae.W_dec.grad is not None else torch.zeros_like(W_dec)
+    check_tensor(got_grad, W_dec.grad, atol=1e-5,
+                 what=f"W_dec.grad after backward of a loss on {what}'s reconstruction (the values are right)",
+                 against="the closed form's gradient, which reaches W_dec through the encoder (W_dec^T) and the decoder",
+                 hint="the gradient flows only through the decoder: keep the encoder in the autograd graph. Use "
+                      "self.encoder_weights() (W_dec.T for a tied SAE), with no .detach() or .data of W_dec, so "
+                      "training moves W_dec as both encoder and decoder.")
 
 
 def test_topk_sae_uses_its_activation(graded):

@@ -45,6 +45,27 @@ def forward_always_relu(self, x):
     return latents @ self.W_dec + self.b_dec, latents
 
 
+@mutant("SparseAutoencoder.forward", "tied encoder detached (W_dec.detach().T): no gradient through the encoder")
+def forward_tied_detached(self, x):
+    W_enc = self.W_dec.detach().T if self.tied else self.W_enc
+    latents = self.activation((x - self.b_dec) @ W_enc + self.b_enc)
+    return latents @ self.W_dec + self.b_dec, latents
+
+
+@mutant("SparseAutoencoder.forward", "computed under torch.no_grad(): nothing can train")
+def forward_no_grad(self, x):
+    with torch.no_grad():
+        latents = self.activation((x - self.b_dec) @ self.encoder_weights() + self.b_enc)
+        return latents @ self.W_dec + self.b_dec, latents
+
+
+@mutant("sae_loss", "L1 averaged over d_sae, not summed")
+def loss_l1_mean_over_d_sae(x, reconstruction, latents, l1_coeff):
+    error = ((reconstruction - x) ** 2).sum(dim=-1).mean()
+    l1 = latents.abs().mean()
+    return {"loss": error + l1_coeff * l1, "reconstruction": error, "l1": l1}
+
+
 @mutant("sae_loss", "returns a tuple")
 def loss_tuple(x, reconstruction, latents, l1_coeff):
     out = ref.sae_loss(x, reconstruction, latents, l1_coeff)
@@ -106,7 +127,7 @@ def loss_divided_by_d_in(x, reconstruction, latents, l1_coeff):
 
 def _train(sae, activations, *, steps, batch_size, lr, l1_coeff, seed=0, resample_every=0, progress=None,
            project=True, normalise="every step", zero_grad=True, resample=True, record="reset", seeded=True,
-           report=True):
+           report=True, resample_last=False, report_first=False, l0="per input", loss_item=True):
     optimizer = torch.optim.Adam(sae.parameters(), lr=lr)
     generator = torch.Generator().manual_seed(seed)
     n = activations.shape[0]
@@ -129,13 +150,17 @@ def _train(sae, activations, *, steps, batch_size, lr, l1_coeff, seed=0, resampl
         else:
             fired |= (latents > 0).any(dim=0)
         losses.append(loss.item())
-        if resample and resample_every > 0 and step % resample_every == 0 and step < steps:
+        info = {"loss": loss.item() if loss_item else loss,
+                "l0": (latents > 0).float().sum(dim=-1).mean().item() if l0 == "per input" else (latents > 0).float().mean().item()}
+        if progress is not None and report and report_first:
+            progress(step, info)
+        if resample and resample_every > 0 and step % resample_every == 0 and (step < steps or resample_last):
             inputs = activations[torch.randint(0, n, (ref.RESAMPLE_INPUTS,), generator=generator)]
             ref.resample_dead_features(sae, ~fired, inputs, optimizer, generator)
             if record != "never reset":
                 fired = torch.zeros_like(fired)
-        if progress is not None and report:
-            progress(step, {"loss": loss.item(), "l0": (latents > 0).float().sum(dim=-1).mean().item()})
+        if progress is not None and report and not report_first:
+            progress(step, info)
     return losses
 
 
@@ -174,6 +199,26 @@ def train_no_progress(sae, activations, **kwargs):
     return _train(sae, activations, **kwargs, report=False)
 
 
+@mutant("train_sae", "resamples after the last step too")
+def train_resample_after_last_step(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, resample_last=True)
+
+
+@mutant("train_sae", "progress called before the resampling")
+def train_progress_before_resampling(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, report_first=True)
+
+
+@mutant("train_sae", "progress's l0 is the fraction of latents > 0, not their number")
+def train_l0_fraction(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, l0="fraction")
+
+
+@mutant("train_sae", "progress's loss is the loss tensor (with its graph), not a float")
+def train_progress_loss_tensor(sae, activations, **kwargs):
+    return _train(sae, activations, **kwargs, loss_item=False)
+
+
 @mutant("train_sae", "grads never zeroed")
 def train_no_zero_grad(sae, activations, **kwargs):
     return _train(sae, activations, **kwargs, zero_grad=False)
@@ -206,6 +251,13 @@ def mmcs_over_learned(learned, true):
     return ref.mean_max_cosine_similarity(true, learned)
 
 
+@mutant("mean_max_cosine_similarity", "returns a 0-d tensor, not a float")
+def mmcs_tensor(learned, true):
+    learned = learned / learned.norm(dim=-1, keepdim=True)
+    true = true / true.norm(dim=-1, keepdim=True)
+    return (true @ learned.T).max(dim=-1).values.mean()
+
+
 @mutant("mean_max_cosine_similarity", "median instead of mean")
 def mmcs_median(learned, true):
     learned = learned / learned.norm(dim=-1, keepdim=True)
@@ -218,6 +270,15 @@ def collect_resid_pre(model, tokens, layer, batch_size=8):
     name = f"blocks.{layer}.hook_resid_pre"
     with torch.no_grad():
         chunks = [model.run_with_cache(tokens[i : i + batch_size], names_filter=name, stop_at_layer=layer + 1)[1][name]
+                  for i in range(0, len(tokens), batch_size)]
+    return torch.cat(chunks)
+
+
+@mutant("collect_activations", "no names_filter: caches every hook")
+def collect_every_hook(model, tokens, layer, batch_size=8):
+    name = ref.hook_name(layer)
+    with torch.no_grad():
+        chunks = [model.run_with_cache(tokens[i : i + batch_size], stop_at_layer=layer + 1)[1][name]
                   for i in range(0, len(tokens), batch_size)]
     return torch.cat(chunks)
 
@@ -239,6 +300,11 @@ def collect_full_pass(model, tokens, layer, batch_size=8):
 @mutant("reconstruction_metrics", "returns a tuple")
 def metrics_tuple(activations, reconstructions, latents):
     return tuple(ref.reconstruction_metrics(activations, reconstructions, latents).values())
+
+
+@mutant("reconstruction_metrics", "values are 0-d tensors, not floats")
+def metrics_tensors(activations, reconstructions, latents):
+    return {k: torch.tensor(v) for k, v in ref.reconstruction_metrics(activations, reconstructions, latents).items()}
 
 
 @mutant("reconstruction_metrics", "L0 counts the inputs per latent")
@@ -341,6 +407,23 @@ def top_one_per_sequence(feature_acts, k):
 def topk_ascending_threshold(pre, k):
     threshold = pre.sort(dim=-1).values[..., k : k + 1]
     return torch.where(pre >= threshold, pre.relu(), torch.zeros_like(pre))
+
+
+@mutant("topk_activation", "threshold pre >= k-th largest: ties keep more than k")
+def topk_ties_kept(pre, k):
+    kth = pre.topk(k, dim=-1).values[..., -1:]
+    return torch.where(pre >= kth, pre.relu(), torch.zeros_like(pre))
+
+
+@mutant("topk_activation", "threshold pre > k-th largest: ties at the k-th value dropped")
+def topk_ties_dropped(pre, k):
+    kth = pre.topk(k, dim=-1).values[..., -1:]
+    return torch.where(pre > kth, pre.relu(), torch.zeros_like(pre))
+
+
+@mutant("topk_activation", "returns the k values per row, not a [batch, d_sae] tensor")
+def topk_values_only(pre, k):
+    return pre.topk(k, dim=-1).values.relu()
 
 
 @mutant("topk_activation", "no ReLU on the kept values")
