@@ -352,8 +352,9 @@ def check_close(
     if value != value or value in (float("inf"), float("-inf")):
         pytest.fail(f"{what} is {value}; {against} gives {float(expected):.6g}. Look for a division by zero, "
                     f"log(0) or exp overflow.{suffix}", pytrace=False)
-    note_margin(abs(value - float(expected)) / (atol + rtol * abs(float(expected))))
-    if not abs(value - float(expected)) <= atol + rtol * abs(float(expected)):
+    allowed, gap = atol + rtol * abs(float(expected)), abs(value - float(expected))
+    note_margin(gap / allowed if allowed else (float("inf") if gap > 0 else 0.0))
+    if not gap <= allowed:
         pytest.fail(f"{what}: got {value:.6g}, expected {float(expected):.6g} ({against}){suffix}", pytrace=False)
 
 
