@@ -3,7 +3,9 @@
 Its tests replay the reference's recorded outputs (partN_*/tests/golden.pt, written by
 `python -m exercises.golden`). Here: the golden files match the current solutions and tests, and
 pytest in a freshly written edition fails every test on the stubs and passes every test with the
-solutions pasted into exercises.py, as the full course does, with `solutions` unimportable.
+solutions pasted into exercises.py, as the full course does, with `solutions` unimportable, under
+every CPU kernel setting this machine can simulate (exercises/kernels.py): the same verdict on a
+learner's CPU as on the one that recorded the golden files.
 """
 
 import json
