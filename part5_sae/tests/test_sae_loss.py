@@ -27,9 +27,10 @@ def test_matches_reference(graded, reference):
     expected = reference.sae_loss(x, reconstruction, latents, 0.3)
     l1_hint = "l1 = latents.abs().sum(dim=-1).mean(): absolute values, summed over d_sae (not averaged), then the mean over the batch."
     try:  # which common mistake the graded 'l1' matches, if any (it only picks the hint)
-        got_l1 = float(got["l1"])
+        got_l1 = float(torch.as_tensor(got["l1"]).detach())
     except Exception:
         got_l1 = None
+    latents = latents.detach()
     mistakes = {"latents.sum(dim=-1).mean(), without absolute values: the L1 norm takes |latents| (latents.abs()), or "
                 "negative latents would lower the penalty": latents.sum(dim=-1).mean(),
                 "latents.abs().mean(), averaged over d_sae: sum |latents| over d_sae (dim=-1), not averaged, then take the "
