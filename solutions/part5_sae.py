@@ -368,7 +368,8 @@ def loss_recovered(
       "zero_ablated": the same hook replaces it by zeros.
     Replace only at the positions where `where` is True (everywhere when None); elsewhere keep
     the model's own activation. "recovered" = (zero_ablated - spliced) / (zero_ablated - clean):
-    1 when the SAE loses nothing, 0 when it is as bad as deleting the residual stream.
+    1 when the SAE loses nothing, 0 when it is as bad as deleting the residual stream. All four
+    values are Python floats (.item()).
     Hint: model.run_with_hooks(tokens, fwd_hooks=[(name, fn)]) with fn(activation, hook)
     returning torch.where(where[..., None], replacement, activation).
     """

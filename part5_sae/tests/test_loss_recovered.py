@@ -60,6 +60,11 @@ def test_matches_reference_with_a_mask(graded, reference):
     where = torch.rand(4, 8, generator=torch.Generator().manual_seed(0)) < 0.5
     got = call_graded(graded.loss_recovered, model, tokens, 2, _noisy, where)
     expected = reference.loss_recovered(model, tokens, 2, _noisy, where)
+    check(isinstance(got, dict), f"loss_recovered(tiny model, layer 2, ...) should return a dict of four Python floats "
+          f"('clean', 'spliced', 'zero_ablated', 'recovered'); got a {type(got).__name__}")
+    tensors = [key for key in expected if not isinstance(got.get(key), float)]
+    check(not tensors, f"loss_recovered(tiny model, layer 2, ...) should give Python floats (use .item()); got "
+          + ", ".join(f"{key!r}: a {type(got.get(key)).__name__}" for key in tensors) + ". The replication prints and rounds them.")
     for key in ("clean", "spliced", "zero_ablated"):
         check_close(got[key], expected[key], atol=1e-5,
                     what=f"loss_recovered(tiny model, layer 2, noisy reconstruction, `where` True at half the positions)[{key!r}]",

@@ -302,6 +302,11 @@ def metrics_tuple(activations, reconstructions, latents):
     return tuple(ref.reconstruction_metrics(activations, reconstructions, latents).values())
 
 
+@mutant("loss_recovered", "values are 0-d tensors, not floats")
+def loss_recovered_tensors(model, tokens, layer, reconstruct, where=None):
+    return {k: torch.tensor(v) for k, v in ref.loss_recovered(model, tokens, layer, reconstruct, where).items()}
+
+
 @mutant("reconstruction_metrics", "values are 0-d tensors, not floats")
 def metrics_tensors(activations, reconstructions, latents):
     return {k: torch.tensor(v) for k, v in ref.reconstruction_metrics(activations, reconstructions, latents).items()}
