@@ -85,7 +85,11 @@ def _replay(setting: str, parts: list[Part], directory: Path, target: str, out: 
                f"--golden-dir={directory}", f"--report-json={report}", f"--log-margins={margins}",
                "-q", "-p", "no:cacheprovider", "-p", "no:warnings"]
     subprocess.run(command, cwd=ROOT, env=environment(setting), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return {"outcomes": json.loads(report.read_text()), "margins": json.loads(margins.read_text())}
+    outcomes = json.loads(report.read_text()) if report.exists() else {}
+    if not outcomes:  # an empty run would count as "nothing wrong"
+        raise RuntimeError(f"the {target} replay under {setting} of the recordings in {directory} ran no test: "
+                           f"run `{' '.join(command)}` by hand to see why")
+    return {"outcomes": outcomes, "margins": json.loads(margins.read_text())}
 
 
 def _verdicts(solutions: dict, mutants: dict) -> dict[str, str]:
@@ -102,9 +106,10 @@ def _verdicts(solutions: dict, mutants: dict) -> dict[str, str]:
     return verdicts
 
 
-def _wrong(verdicts: dict[str, str]) -> list[str]:
-    expected = {"solutions": "passed", "stub": "failed", "mutant": "caught"}
-    return [k for k, v in verdicts.items() if v != expected[k.split()[0]]]
+def _wrong(verdicts: dict[str, str], kind: str) -> int:
+    """How many verdicts of `kind` (solutions, stub, mutant) are not the expected one."""
+    expected = {"solutions": "passed", "stub": "failed", "mutant": "caught"}[kind]
+    return sum(1 for k, v in verdicts.items() if k.split()[0] == kind and v != expected)
 
 
 def matrix(parts: list[Part], settings: tuple[str, ...], jobs: int = 2) -> str:
@@ -125,14 +130,14 @@ def matrix(parts: list[Part], settings: tuple[str, ...], jobs: int = 2) -> str:
         verdicts = _verdicts(results[r, p, "solutions"], results[r, p, "mutants"])
         own = _verdicts(results[r, r, "solutions"], results[r, r, "mutants"])
         changed = sorted(k for k in verdicts.keys() | own.keys() if verdicts.get(k) != own.get(k))
-        wrong = _wrong(verdicts)
-        count = lambda kind: sum(k.startswith(kind) for k in wrong)  # noqa: E731
         margins = results[r, p, "solutions"]["margins"]
         check = max((m.get("check", 0.0) for m in margins.values()), default=0.0)
         replay = max((m.get("replay", 0.0) for m in margins.values()), default=0.0)
-        lines.append(f"| {r} | {p} | {count('solutions')} | {count('stub')} | {count('mutant')} | {len(changed)} | "
-                     f"{check:.3f} / {replay:.3f} |")
-        details += [f"{r} -> {p}: {k}: {verdicts.get(k)}" for k in sorted(set(wrong) | set(changed))]
+        wrong = [_wrong(verdicts, kind) for kind in ("solutions", "stub", "mutant")]
+        lines.append(f"| {r} | {p} | {' | '.join(map(str, wrong))} | {len(changed)} | {check:.3f} / {replay:.3f} |")
+        expected = {"solutions": "passed", "stub": "failed", "mutant": "caught"}
+        details += [f"{r} -> {p}: {k}: {v}" for k, v in sorted(verdicts.items())
+                    if v != expected[k.split()[0]] or k in changed]
         closest = sorted(margins.items(), key=lambda kv: -max(kv[1].values()))[:3]
         details += [f"{r} -> {p}: closest: {nodeid} {m}" for nodeid, m in closest]
     return "\n".join(lines + [""] + details)
