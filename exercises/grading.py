@@ -302,10 +302,10 @@ def check_tensor(
     finite = expected_cmp[expected_cmp.isfinite()]
     scale = float(finite.abs().max()) if finite.numel() else 0.0
     allowed = atol + SCALE_RTOL * scale + rtol * expected_cmp.abs()
-    both_nan = actual_cmp.isnan() & expected_cmp.isnan()
-    close = ((actual_cmp - expected_cmp).abs() <= allowed) | both_nan | (actual_cmp == expected_cmp)
+    same = (actual_cmp == expected_cmp) | (actual_cmp.isnan() & expected_cmp.isnan())  # inf == inf, NaN where NaN
+    close = ((actual_cmp - expected_cmp).abs() <= allowed) | same
     if margins is not None and actual_cmp.numel():
-        gap = ((actual_cmp - expected_cmp).abs() / allowed).masked_fill(both_nan | (actual_cmp == expected_cmp), 0)
+        gap = ((actual_cmp - expected_cmp).abs() / allowed).masked_fill(same, 0)
         note_margin(float(gap.nan_to_num(float("inf")).max()))
     if bool(close.all()):
         return

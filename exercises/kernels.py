@@ -106,10 +106,11 @@ def _verdicts(solutions: dict, mutants: dict) -> dict[str, str]:
     return verdicts
 
 
-def _wrong(verdicts: dict[str, str], kind: str) -> int:
-    """How many verdicts of `kind` (solutions, stub, mutant) are not the expected one."""
-    expected = {"solutions": "passed", "stub": "failed", "mutant": "caught"}[kind]
-    return sum(1 for k, v in verdicts.items() if k.split()[0] == kind and v != expected)
+_EXPECTED = {"solutions": "passed", "stub": "failed", "mutant": "caught"}  # the verdict each kind must get
+
+
+def _is_wrong(key: str, verdict: str) -> bool:
+    return verdict != _EXPECTED[key.split()[0]]
 
 
 def matrix(parts: list[Part], settings: tuple[str, ...], jobs: int = 2) -> str:
@@ -133,11 +134,9 @@ def matrix(parts: list[Part], settings: tuple[str, ...], jobs: int = 2) -> str:
         margins = results[r, p, "solutions"]["margins"]
         check = max((m.get("check", 0.0) for m in margins.values()), default=0.0)
         replay = max((m.get("replay", 0.0) for m in margins.values()), default=0.0)
-        wrong = [_wrong(verdicts, kind) for kind in ("solutions", "stub", "mutant")]
+        wrong = [sum(1 for k, v in verdicts.items() if k.split()[0] == kind and _is_wrong(k, v)) for kind in _EXPECTED]
         lines.append(f"| {r} | {p} | {' | '.join(map(str, wrong))} | {len(changed)} | {check:.3f} / {replay:.3f} |")
-        expected = {"solutions": "passed", "stub": "failed", "mutant": "caught"}
-        details += [f"{r} -> {p}: {k}: {v}" for k, v in sorted(verdicts.items())
-                    if v != expected[k.split()[0]] or k in changed]
+        details += [f"{r} -> {p}: {k}: {v}" for k, v in sorted(verdicts.items()) if _is_wrong(k, v) or k in changed]
         closest = sorted(margins.items(), key=lambda kv: -max(kv[1].values()))[:3]
         details += [f"{r} -> {p}: closest: {nodeid} {m}" for nodeid, m in closest]
     return "\n".join(lines + [""] + details)

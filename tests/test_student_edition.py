@@ -62,10 +62,10 @@ def test_edition_has_no_reference_code(edition):
     assert "solutions" not in config and '"tests"' not in config
 
 
-def _start_pytest(edition: Path, report: Path, setting: str) -> subprocess.Popen:
+def _run_pytest(edition: Path, report: Path, setting: str) -> None:
     paths = [part.folder for part in built_parts()]
-    return subprocess.Popen([sys.executable, "-c", RUN_PYTEST, *paths, f"--report-json={report}", "-q", "-p", "no:cacheprovider"],
-                            cwd=edition, env=kernels.environment(setting), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([sys.executable, "-c", RUN_PYTEST, *paths, f"--report-json={report}", "-q", "-p", "no:cacheprovider"],
+                   cwd=edition, env=kernels.environment(setting), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _full_course_tests() -> set[str]:
@@ -98,7 +98,7 @@ def test_edition_gives_the_full_courses_results(tmp_path):
     def outcomes_of(run: tuple[str, Path, str]) -> dict[str, str]:
         label, edition, setting = run
         report = tmp_path / f"{label.replace(' ', '-')}.json"
-        _start_pytest(edition, report, setting).wait()
+        _run_pytest(edition, report, setting)
         return {nodeid: entry["outcome"] for nodeid, entry in json.loads(report.read_text()).items()}
 
     with ThreadPoolExecutor(2) as pool:
