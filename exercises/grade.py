@@ -6,33 +6,41 @@
 
 It runs from the teacher's pristine copy of the course (this checkout) and takes only the
 learner's `partN_*/exercises.py` files from SUBMISSION_DIR: the tests, the harness, the
-configuration and the reference outputs all come from here, so nothing else the learner
-changed (pytest.ini, conftest.py, pyproject.toml, workflows, environment variables) counts.
+configuration and the reference all come from here, so nothing else the learner changed
+(pytest.ini, conftest.py, pyproject.toml, workflows, environment variables) counts.
 
-Each part is graded in one pytest process with a hard time limit (so many seconds per
-exercise); the process group is killed when it ends, so nothing is left running. The grade
-comes from what the harness records per test, never from an exit code. The reference is the
-recorded one (tests/golden.pt): solutions/ is never imported, and an exercises.py that imports
-`solutions` scores 0 for its part, as does one that exits or fails while being imported.
-An exercise scores its points when every one of its tests passes.
+Two processes per part, one trusted. The trusted one runs the part's tests with pytest, holds
+the reference (solutions/, or the recordings where this copy has none), makes every comparison
+and writes the result; it never imports the learner's file. The learner's code runs in a worker
+(exercises/remote.py) inside a sandbox (exercises/sandbox.py): it sees a read-only copy of the
+learners' edition of this one part with the learner's file in it, no solutions/ and no
+recordings; it answers calls with plain data only; it is killed, with everything it started,
+before the result is written. The tests' random inputs come from a grading seed drawn per run
+(`--seed` repeats one), so the answers the learners' edition records are not the ones graded.
+
+The grade comes from what the trusted process records per test, never from an exit code. An
+exercise scores its points when every one of its tests passes; a skip, xfail or exit raised by
+the learner's code is a failure; a file that does not import scores 0 for its part.
 """
 
 import argparse
 import datetime
-import importlib
-import importlib.abc
-import importlib.util
 import json
+import linecache
 import os
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exercises import sandbox
 from exercises.parts import ROOT, Part, built_parts, exercise_file_stem, find_part
 from exercises.stubgen import exercise_names
 
@@ -41,7 +49,7 @@ TIME_LIMIT_PER_EXERCISE = 60  # seconds; a part's process is stopped after this 
 START_UP_SECONDS = 60
 RESULT_SCHEMA = "classroom50/result/v1"
 FORMATS = ("classroom50", "gradescope")
-# Environment variables a submission's own CI could set to change what pytest grades: never passed on.
+# The trusted process's environment: the grader's, minus what could change what pytest grades.
 _DROPPED_ENV = ("MECH_INTERP_TARGET", "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONPATH", "PYTHONSTARTUP")
 
 
@@ -66,6 +74,7 @@ class ExerciseResult:
 class Grade:
     exercises: list[ExerciseResult] = field(default_factory=list)
     seconds: float = 0.0
+    settings: "Settings | None" = None
 
     @property
     def score(self) -> int:
@@ -95,26 +104,57 @@ def exercises_of(part: Part) -> list[str]:
 # --- grading one part in its own process ---
 
 
-def grade_part(part: Part, source: Path | None, time_limit: float) -> list[ExerciseResult]:
+@dataclass
+class Settings:
+    """How a run grades: the time limit per exercise, the seed of the tests' inputs, the sandbox kind."""
+
+    time_limit: float = TIME_LIMIT_PER_EXERCISE
+    seed: int = 0
+    sandbox: str = "bwrap"
+
+    @property
+    def reference(self) -> str:
+        """solutions/ where this copy has it (any seed works); else the recordings, which hold seed 0 only."""
+        return "solutions" if (ROOT / "solutions").is_dir() else "golden"
+
+
+def grade_part(part: Part, source: Path | None, settings: Settings, slot: int = 0) -> list[ExerciseResult]:
     names = exercises_of(part)
     if source is None:
         return _all_zero(part, names, f"no {part.folder}/exercises.py in the submission")
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
         events_file = Path(tmp) / "events.jsonl"
-        limit = START_UP_SECONDS + time_limit * len(names)
-        stopped = _run_part(part, source, events_file, time_limit, limit, Path(tmp))
+        course = worker_course(part, source, Path(tmp) / "course")
+        limit = START_UP_SECONDS + settings.time_limit * len(names)
+        stopped = _run_part(part, course, events_file, settings, limit, slot, Path(tmp))
         events = _read_events(events_file)
     return _score(part, names, events, stopped)
 
 
-def _run_part(part: Part, source: Path, events_file: Path, time_limit: float, limit: float, tmp: Path) -> str | None:
-    """Runs the part's tests on `source`; returns why the process was stopped early, if it was."""
+def worker_course(part: Part, source: Path, into: Path) -> Path:
+    """What the worker sees: the toolkit and this part of the learners' edition, with the learner's file
+    as its exercises.py; no solutions, no recordings (golden.pt), no other part."""
+    copy_code = shutil.ignore_patterns("__pycache__", "*.pyc", "golden.pt", "exercises.py")
+    shutil.copytree(ROOT / "exercises", into / "exercises", ignore=copy_code)
+    shutil.copytree(part.path, into / part.folder, ignore=shutil.ignore_patterns(
+        "__pycache__", "*.pyc", "golden.pt", "figures", "*.html", "*.png", "exercises.py"))
+    shutil.copyfile(source, into / part.folder / "exercises.py")
+    for path in [into, *into.rglob("*")]:  # readable by the worker's unprivileged user (sandbox "user")
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    into.parent.chmod(0o711)
+    return into
+
+
+def _run_part(part: Part, course: Path, events_file: Path, settings: Settings, limit: float, slot: int,
+              tmp: Path) -> str | None:
+    """Runs the part's tests, the learner's code in a worker; returns why the run was stopped early, if it was."""
     command = [
         sys.executable, "-m", "pytest", str(part.tests_path),
-        "-p", "exercises.grade", f"--grade-part={part.folder}", f"--grade-file={source}",
-        f"--grade-events={events_file}", "--target=exercises", "--reference=golden",
+        "-p", "exercises.grade", f"--grade-part={part.folder}", f"--grade-course={course}",
+        f"--grade-events={events_file}", f"--grade-seed={settings.seed}", f"--grade-sandbox={settings.sandbox}",
+        f"--grade-slot={slot}", "--target=exercises", f"--reference={settings.reference}",
         "-c", str(ROOT / "pyproject.toml"), f"--rootdir={ROOT}", "-p", "no:cacheprovider",
-        "-q", "--no-header", "-p", "no:warnings", f"--timeout={time_limit:g}",
+        "-q", "--no-header", "-p", "no:warnings", f"--timeout={settings.time_limit:g}",
     ]
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
     env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
@@ -128,6 +168,7 @@ def _run_part(part: Part, source: Path, events_file: Path, time_limit: float, li
             stopped = f"the grading of {part.short} was stopped after {limit:.0f} s (its time limit)"
         finally:
             _kill_group(process)
+            sandbox.clean_up(settings.sandbox, slot)
     return stopped
 
 
@@ -199,14 +240,14 @@ def _all_zero(part: Part, names: list[str], why: str) -> list[ExerciseResult]:
     return [ExerciseResult(part.short, name, False, why) for name in names]
 
 
-def grade(submission: Path, parts: list[Part] | None = None, time_limit: float = TIME_LIMIT_PER_EXERCISE,
-          jobs: int = 2) -> Grade:
-    """Grades each part in its own process, `jobs` parts at a time (tests use one torch thread each)."""
+def grade(submission: Path, parts: list[Part] | None = None, settings: Settings | None = None, jobs: int = 2) -> Grade:
+    """Grades each part in its own pair of processes, `jobs` parts at a time (one torch thread each)."""
     start = time.perf_counter()
-    parts = parts or built_parts()
+    parts, settings = parts or built_parts(), settings or Settings()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        per_part = pool.map(lambda part: grade_part(part, learner_file(submission, part), time_limit), parts)
-        result = Grade([e for results in per_part for e in results])
+        per_part = pool.map(lambda part: grade_part(part, learner_file(submission, part), settings, part.number),
+                            parts)
+        result = Grade([e for results in per_part for e in results], settings=settings)
     result.seconds = time.perf_counter() - start
     return result
 
@@ -292,6 +333,11 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                         help=f"seconds per test, and per exercise for a part's whole run (default {TIME_LIMIT_PER_EXERCISE})")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="parts graded at the same time (default: 2, or 1 on a one-core machine)")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="the seed of the tests' random inputs (default: a new one each run; the result names it)")
+    parser.add_argument("--sandbox", choices=sandbox.KINDS, default="auto",
+                        help="how the learner's code is isolated (default auto: bubblewrap, else an unprivileged "
+                             "user when run as root; see exercises/sandbox.py)")
     return parser
 
 
@@ -304,31 +350,40 @@ def run(args: argparse.Namespace) -> int:
     if unbuilt:
         print(f"error: {', '.join(unbuilt)} not built in this checkout", file=sys.stderr)
         return 2
-    result = grade(args.submission.resolve(), parts, args.time_limit, args.jobs)
+    try:
+        kind = sandbox.choose(args.sandbox)
+    except sandbox.SandboxUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings = Settings(args.time_limit, 0, kind)
+    if settings.reference == "solutions":
+        settings.seed = secrets.randbelow(2**31) if args.seed is None else args.seed
+    elif args.seed:
+        print("error: --seed needs solutions/ in this copy (the recordings hold the tests' shipped inputs only)",
+              file=sys.stderr)
+        return 2
+    result = grade(args.submission.resolve(), parts, settings, args.jobs)
     payload = gradescope_result(result) if args.format == "gradescope" else classroom50_result(result)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     if args.summary:
         args.summary.write_text(summary_markdown(result), encoding="utf-8")
-    print(f"{result.score}/{result.max_score} points ({len(result.exercises)} exercises, {result.seconds:.1f} s) "
-          f"-> {args.out}")
+    print(f"{result.score}/{result.max_score} points ({len(result.exercises)} exercises, {result.seconds:.1f} s; "
+          f"{describe(settings)}) -> {args.out}")
     return 0
+
+
+def describe(settings: Settings) -> str:
+    inputs = (f"grading seed {settings.seed}" if settings.reference == "solutions"
+              else "the shipped inputs: this copy has no solutions/")
+    return f"sandbox {settings.sandbox}, {inputs}"
 
 
 def main(argv: list[str] | None = None) -> int:
     return run(build_parser().parse_args(argv))
 
 
-# --- inside the grading process: a pytest plugin (-p exercises.grade) ---
-
-
-class _NoSolutions(importlib.abc.MetaPathFinder):
-    """Refuses `import solutions...` in the grading process: the reference is never the learner's to use."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name == "solutions" or name.startswith("solutions."):
-            raise ImportError(f"the grader does not allow importing {name!r} (the reference solutions)", name=name)
-        return None
+# --- inside the trusted grading process: a pytest plugin (-p exercises.grade) ---
 
 
 class _Events:
@@ -358,57 +413,51 @@ class _Events:
             self.write(event="test", nodeid=report.nodeid, when=report.when, outcome=outcome, message=message)
 
 
-def block_solutions() -> None:
-    """From now on `import solutions...` fails in this process, and nothing imported from it stays loaded."""
-    if not any(isinstance(finder, _NoSolutions) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _NoSolutions())
-    for name in [n for n in sys.modules if n == "solutions" or n.startswith("solutions.")]:
-        del sys.modules[name]
-
-
 def pytest_addoption(parser) -> None:
     group = parser.getgroup("grade", "the teachers' grader (python -m exercises grade)")
     group.addoption("--grade-part", default=None)
-    group.addoption("--grade-file", default=None)
+    group.addoption("--grade-course", default=None)
     group.addoption("--grade-events", default=None)
+    group.addoption("--grade-seed", type=int, default=0)
+    group.addoption("--grade-sandbox", choices=sandbox.KINDS[1:], default="bwrap")
+    group.addoption("--grade-slot", type=int, default=0)
 
 
 def pytest_configure(config) -> None:
     if not config.getoption("--grade-events"):
         return
-    block_solutions()
+    from exercises import grading, remote
+
     events = _Events(config.getoption("--grade-events"))
     config.pluginmanager.register(events, "grade-events")
-    part, source = find_part(config.getoption("--grade-part")), Path(config.getoption("--grade-file"))
+    part, course = find_part(config.getoption("--grade-part")), Path(config.getoption("--grade-course"))
+    kind, slot = config.getoption("--grade-sandbox"), config.getoption("--grade-slot")
+    command, cwd = sandbox.command(kind, course, part.folder, slot)
+    given = given_module(part)
+    worker = remote.Worker(part.folder, given, command, sandbox.worker_env(), cwd,
+                           on_stop=lambda: sandbox.clean_up(kind, slot))
     events.write(event="importing")
-    why = _import_learner_module(part, source)
-    if why:
-        events.write(event="import-failed", why=why)
+    worker.start()
+    if worker.import_problem:
+        events.write(event="import-failed", why=worker.import_problem)
         events.file.close()
-        os._exit(3)  # nothing to grade; the parent scores the part 0 with `why`
+        os._exit(3)  # nothing to grade; the parent scores the part 0 with the worker's reason
     events.write(event="imported")
+    grading.test_seed = config.getoption("--grade-seed")
+    config.stash[grading.IN_WORKER] = remote.graded_module(given, exercises_of(part), worker)
+    config.add_cleanup(worker.stop)
 
 
-def _import_learner_module(part: Part, source: Path) -> str | None:
-    """Loads the learner's file as `partN_x.exercises`; returns why it could not be, if it could not."""
-    name = f"{part.folder}.exercises"
-    where = f"{part.folder}/exercises.py"
-    try:
-        package = importlib.import_module(part.folder)
-        spec = importlib.util.spec_from_file_location(name, source)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        package.exercises = module
-    except SystemExit as exit_:
-        return f"{where} scored 0: it called sys.exit({exit_.code!r}) while being imported"
-    except SyntaxError as error:
-        return f"{where} scored 0: it does not compile: {error.msg} (line {error.lineno})"
-    except ImportError as error:
-        if error.name and (error.name == "solutions" or error.name.startswith("solutions.")):
-            return (f"{where} scored 0: it imports {error.name!r}, the reference solutions, directly or through "
-                    f"another module; the grader does not allow that")
-        return f"{where} scored 0: an import failed while it was being imported: {error}"
-    except BaseException as error:  # noqa: BLE001 - any failure at import is the learner's, and reported
-        return f"{where} scored 0: it raised {type(error).__name__} while being imported: {error}"
-    return None
+def given_module(part: Part) -> types.ModuleType:
+    """The part's given code, from this pristine copy (the stubs as generated, or as the recordings carry
+    them): the trusted side of the graded module, whose exercises the worker runs."""
+    from exercises import golden
+    from exercises.stubgen import expected_stub
+
+    source = expected_stub(part) if part.solutions_path.exists() else golden.load_golden(part)["stub"]
+    filename = f"<given code of {part.folder}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    module = types.ModuleType(f"{part.folder}.exercises", f"the given code of {part.folder}, trusted")
+    module.__file__ = filename
+    exec(compile(source, filename, "exec"), module.__dict__)
+    return module

@@ -24,6 +24,10 @@ from exercises.stubgen import exercise_names, expected_stub
 TARGET_ENV = "MECH_INTERP_TARGET"
 TARGETS = ("exercises", "solutions")
 STUB = "stub"  # the variant id of the generated stubs in --target=mutants runs
+# The grader (exercises/grade.py): the graded module whose exercises run in the sandboxed worker, and the
+# seed every test starts from (0 elsewhere; a grading run draws its own, so the graded inputs are new).
+IN_WORKER = pytest.StashKey[types.ModuleType]()
+test_seed = 0
 
 
 def exercise(fn: Callable) -> Callable:
