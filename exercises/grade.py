@@ -40,6 +40,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from exercises import sandbox
 from exercises.parts import ROOT, Part, built_parts, exercise_file_stem, find_part
 from exercises.stubgen import exercise_names
@@ -437,15 +439,26 @@ def pytest_configure(config) -> None:
     worker = remote.Worker(part.folder, given, command, sandbox.worker_env(), cwd,
                            on_stop=lambda: sandbox.clean_up(kind, slot))
     events.write(event="importing")
-    worker.start()
+    worker.start()  # it imports the learner's file while this process collects the tests
+    grading.test_seed = config.getoption("--grade-seed")
+    config.stash[grading.IN_WORKER] = remote.graded_module(given, exercises_of(part), worker)
+    config.stash[_WORKER] = (worker, events)
+    config.add_cleanup(worker.stop)
+
+
+_WORKER = pytest.StashKey[tuple]()
+
+
+def pytest_collection_finish(session) -> None:
+    if _WORKER not in session.config.stash:
+        return
+    worker, events = session.config.stash[_WORKER]
+    worker.ready()
     if worker.import_problem:
         events.write(event="import-failed", why=worker.import_problem)
         events.file.close()
         os._exit(3)  # nothing to grade; the parent scores the part 0 with the worker's reason
     events.write(event="imported")
-    grading.test_seed = config.getoption("--grade-seed")
-    config.stash[grading.IN_WORKER] = remote.graded_module(given, exercises_of(part), worker)
-    config.add_cleanup(worker.stop)
 
 
 def given_module(part: Part) -> types.ModuleType:

@@ -52,7 +52,7 @@ import torch
 
 # --- framing: 8-byte length, then the bytes ---
 
-_MAX_MESSAGE = 2 << 30
+_MAX_MESSAGE = 1 << 28  # 256 MB: far more than any test's tensors
 
 
 def _send(sock: socket.socket, data: bytes) -> None:
@@ -295,7 +295,7 @@ def _apply_change(obj: Any, state: Any, where: str) -> None:
 def _rng_state() -> dict:
     np_state = np.random.get_state()
     python_state = random_module().getstate()
-    return {"torch": torch.get_rng_state(), "random": [python_state[0], list(python_state[1]), python_state[2]],
+    return {"torch": torch.get_rng_state(), "random": [python_state[0], torch.tensor(python_state[1]), python_state[2]],
             "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]]}
 
 
@@ -303,7 +303,7 @@ def _set_rng_state(state: Any) -> None:
     try:
         torch.set_rng_state(state["torch"])
         version, internal, gauss = state["random"]
-        random_module().setstate((version, tuple(internal), gauss))
+        random_module().setstate((version, tuple(internal.tolist()), gauss))
         name, keys, *rest = state["numpy"]
         np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
     except Exception as error:
@@ -465,21 +465,31 @@ class Worker:
         self.tools: dict[int, Any] = {}  # trusted callables the worker holds handles to, during one call
         self.graphs: dict[int, tuple] = {}  # tools' outputs that gradients will flow back through
         self.active: list[dict] = []  # the inputs of the calls under way, innermost last
+        self.starting = False
 
     # - life cycle -
 
     def start(self) -> None:
+        """Starts the worker; it imports the learner's file while this process goes on (see `ready`)."""
         parent, child = socket.socketpair()
         self.process = subprocess.Popen(
             [*self.command, str(child.fileno())], cwd=self.cwd, env=self.env, pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr(), start_new_session=True)
         child.close()
         self.sock = parent
+        self.starting = True
+
+    def ready(self) -> None:
+        """Waits for the worker's report on importing the learner's file; `import_problem` says why not."""
+        if not self.starting:
+            return
+        self.starting = False
         try:
             reply = _loads_plain(_recv(self.sock))
         except (WorkerGone, WorkerProtocolError) as error:
             self.stop()
-            self.import_problem = f"the worker ended before it imported your exercises.py ({error})"
+            self.import_problem = (f"{self.part_folder}/exercises.py scored 0: the process importing it ended before it "
+                                   f"finished (os._exit, a crash, an endless loop stopped at the time limit?): {error}")
             return
         if type(reply) is not tuple or len(reply) != 2 or reply[0] not in ("imported", "import-failed"):
             self.stop()
@@ -514,6 +524,7 @@ class Worker:
         label = f"{self.part_folder.split('_')[0]} {qualname}"
         if not self.alive and not self.import_problem:
             self.start()
+        self.ready()
         if self.import_problem:
             raise LearnerEscape(self.import_problem)
         try:
@@ -962,6 +973,7 @@ def worker_main(argv: list[str]) -> None:
     except BaseException as error:  # noqa: BLE001 - reported to the grader, which scores the part 0
         _send(_worker.sock, _dumps_plain(("import-failed", _why_not_imported(folder, error)[:4000])))
         return
+    _warm_up(course / folder)
     _send(_worker.sock, _dumps_plain(("imported", folder)))
     while True:
         data = _recv_or_none()
@@ -976,6 +988,16 @@ def worker_main(argv: list[str]) -> None:
             _set_rng_state(rng)
         _serve_request(head, body)
         _worker.handles.clear()
+
+
+def _warm_up(part: Path) -> None:
+    """Imports the libraries the part's models need now, while the trusted process collects its tests."""
+    if any("transformer_lens" in path.read_text(encoding="utf-8", errors="replace") for path in part.rglob("*.py")):
+        for name in ("transformer_lens", "transformers"):
+            try:
+                importlib.import_module(name)
+            except ImportError:
+                pass
 
 
 def _recv_or_none() -> bytes | None:

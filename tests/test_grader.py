@@ -89,7 +89,7 @@ def test_escapes_at_import_score_zero_for_their_part_only(tmp_path):
     shutil.copy(part2.solutions_path, root / part2.folder / "exercises.py")
     result = _grade(root, tmp_path, parts=[*PARTS, part2])
     assert _by_part(result) == {part0.short: 0, part1.short: 0, part2.short: 100}
-    assert "os._exit" in result["summary"] and "imports 'solutions" in result["summary"]
+    assert "os._exit" in result["summary"] and "imports 'solutions" in result["summary"], result["summary"]
     left = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout.split()
     assert not left, f"the grader left a process running: {left}"
 
