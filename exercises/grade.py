@@ -298,7 +298,7 @@ def gradescope_result(result: Grade) -> dict:
         "score": result.score,
         "execution_time": round(result.seconds),
         "output": f"{result.score}/{result.max_score} points: {sum(e.passed for e in result.exercises)} of "
-                  f"{len(result.exercises)} exercises pass every test.",
+                  f"{len(result.exercises)} exercises pass every test ({describe(result.settings)}).",
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
@@ -307,7 +307,8 @@ def gradescope_result(result: Grade) -> dict:
 
 def summary_markdown(result: Grade) -> str:
     """A table for a job summary or a release body: the score, then each exercise and why it failed."""
-    lines = [f"### Score: {result.score} / {result.max_score}", "", "| exercise | points | |", "|---|---:|---|"]
+    lines = [f"### Score: {result.score} / {result.max_score}", "", f"Graded with {describe(result.settings)}.", "",
+             "| exercise | points | |", "|---|---:|---|"]
     for e in result.exercises:
         lines.append(f"| {e.label} | {e.score} / {e.points} | {'passed' if e.passed else 'failed'} |")
     failures = [e for e in result.exercises if not e.passed]
@@ -357,6 +358,9 @@ def run(args: argparse.Namespace) -> int:
     except sandbox.SandboxUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if kind == "user" and (ROOT / "solutions").is_dir() and sandbox.readable_by_others(ROOT / "solutions"):
+        print(f"warning: the worker runs as an unprivileged user who can read {ROOT / 'solutions'}: make this copy "
+              f"unreadable to others (chmod -R go-rwx {ROOT}) or install bubblewrap", file=sys.stderr)
     settings = Settings(args.time_limit, 0, kind)
     if settings.reference == "solutions":
         settings.seed = secrets.randbelow(2**31) if args.seed is None else args.seed
@@ -375,9 +379,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def describe(settings: Settings) -> str:
+def describe(settings: "Settings | None") -> str:
+    """How a grade was made, in a few words: the sandbox and where the tests' inputs came from."""
+    if settings is None:
+        return "unknown settings"
     inputs = (f"grading seed {settings.seed}" if settings.reference == "solutions"
-              else "the shipped inputs: this copy has no solutions/")
+              else "the shipped inputs (this copy has no solutions/)")
     return f"sandbox {settings.sandbox}, {inputs}"
 
 

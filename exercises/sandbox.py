@@ -89,11 +89,11 @@ def command(kind: str, course: Path, folder: str, slot: int) -> tuple[list[str],
         user = ["--uid", str(_NOBODY), "--gid", str(_NOBODY)] if os.geteuid() == 0 else []
         return (["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *user, *binds,
                  "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", str(course), INSIDE,
-                 "--chdir", INSIDE, *worker, INSIDE, folder], "/")
+                 "--remount-ro", "/", "--chdir", INSIDE, *worker, INSIDE, folder], "/")
     if kind == "user":
         uid = str(_FIRST_UID + slot)
         return (["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-                 *worker, str(course), folder], str(course))
+                 "--bounding-set=-all", "--no-new-privs", *worker, str(course), folder], str(course))
     return ([*worker, str(course), folder], str(course))
 
 
