@@ -238,6 +238,13 @@ def _exercise_result(part: Part, name: str, tests: list[str], outcomes: dict, st
     return ExerciseResult(part.short, name, True)
 
 
+def _expected_work(part: Part) -> int:
+    """How long a part's grading takes, roughly: the size of its recorded reference calls. The longest
+    parts start first, so the last one to finish is a short one."""
+    recorded = part.tests_path / "golden.pt"
+    return recorded.stat().st_size if recorded.exists() else 0
+
+
 def _all_zero(part: Part, names: list[str], why: str) -> list[ExerciseResult]:
     return [ExerciseResult(part.short, name, False, why) for name in names]
 
@@ -247,9 +254,9 @@ def grade(submission: Path, parts: list[Part] | None = None, settings: Settings 
     start = time.perf_counter()
     parts, settings = parts or built_parts(), settings or Settings()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        per_part = pool.map(lambda part: grade_part(part, learner_file(submission, part), settings, part.number),
-                            parts)
-        result = Grade([e for results in per_part for e in results], settings=settings)
+        futures = {part.folder: pool.submit(grade_part, part, learner_file(submission, part), settings, part.number)
+                   for part in sorted(parts, key=_expected_work, reverse=True)}
+        result = Grade([e for part in parts for e in futures[part.folder].result()], settings=settings)
     result.seconds = time.perf_counter() - start
     return result
 
