@@ -99,6 +99,21 @@ def learner_file(submission: Path, part: Part) -> Path | None:
     return next((p for p in found if p.is_file() and ".git" not in p.parts), None)
 
 
+MAX_FILE_BYTES = 2_000_000  # an exercises.py is tens of kB; a larger one is refused, not copied
+
+
+def unfit_file(source: Path, submission: Path) -> str | None:
+    """Why `source` cannot be graded as the learner's own file (a link could point at the reference)."""
+    where = source.relative_to(submission) if source.is_relative_to(submission) else source
+    if any(p.is_symlink() for p in [source, *source.parents] if p.is_relative_to(submission)):
+        return f"{where} is a symbolic link (or inside one): submit the file itself"
+    if not source.resolve().is_relative_to(submission.resolve()):
+        return f"{where} is not inside the submission"
+    if source.stat().st_size > MAX_FILE_BYTES:
+        return f"{where} is {source.stat().st_size / 1e6:.0f} MB: an exercises.py should be a few tens of kB"
+    return None
+
+
 def exercises_of(part: Part) -> list[str]:
     return exercise_names(part.source_path.read_text(encoding="utf-8"))
 
@@ -238,6 +253,14 @@ def _exercise_result(part: Part, name: str, tests: list[str], outcomes: dict, st
     return ExerciseResult(part.short, name, True)
 
 
+def _grade_submitted(part: Part, submission: Path, settings: Settings) -> list[ExerciseResult]:
+    source = learner_file(submission, part)
+    why = unfit_file(source, submission) if source is not None else None
+    if why:
+        return _all_zero(part, exercises_of(part), f"{part.folder}/exercises.py scored 0: {why}")
+    return grade_part(part, source, settings, part.number)
+
+
 def _expected_work(part: Part) -> int:
     """How long a part's grading takes, roughly: the size of its recorded reference calls. The longest
     parts start first, so the last one to finish is a short one."""
@@ -254,7 +277,7 @@ def grade(submission: Path, parts: list[Part] | None = None, settings: Settings 
     start = time.perf_counter()
     parts, settings = parts or built_parts(), settings or Settings()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {part.folder: pool.submit(grade_part, part, learner_file(submission, part), settings, part.number)
+        futures = {part.folder: pool.submit(_grade_submitted, part, submission, settings)
                    for part in sorted(parts, key=_expected_work, reverse=True)}
         result = Grade([e for part in parts for e in futures[part.folder].result()], settings=settings)
     result.seconds = time.perf_counter() - start

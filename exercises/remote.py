@@ -38,6 +38,7 @@ import importlib.util
 import io
 import os
 import pickle
+import random
 import socket
 import struct
 import subprocess
@@ -294,7 +295,7 @@ def _apply_change(obj: Any, state: Any, where: str) -> None:
 
 def _rng_state() -> dict:
     np_state = np.random.get_state()
-    python_state = random_module().getstate()
+    python_state = random.getstate()
     return {"torch": torch.get_rng_state(), "random": [python_state[0], torch.tensor(python_state[1]), python_state[2]],
             "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]]}
 
@@ -303,17 +304,11 @@ def _set_rng_state(state: Any) -> None:
     try:
         torch.set_rng_state(state["torch"])
         version, internal, gauss = state["random"]
-        random_module().setstate((version, tuple(internal.tolist()), gauss))
+        random.setstate((version, tuple(internal.tolist()), gauss))
         name, keys, *rest = state["numpy"]
         np.random.set_state((name, keys.numpy().astype(np.uint32), *rest))
     except Exception as error:
         raise WorkerProtocolError(f"the worker sent a random state that does not load ({error})") from None
-
-
-def random_module():
-    import random
-
-    return random
 
 
 # --- arguments (trusted -> worker): pickled, with tools kept as handles ---

@@ -137,3 +137,14 @@ def test_gradescope_result():
     assert result["score"] == 10 and result["tests"][0]["max_score"] == 10
     assert [t["status"] for t in result["tests"]] == ["passed", "failed"]
     assert result["tests"][1]["output"] == "not implemented yet" and result["tests"][1]["number"] == "0.2"
+
+
+def test_a_link_to_the_reference_is_not_the_learners_file(tmp_path):
+    """A submission whose exercises.py is a symbolic link (to the teacher's solutions, say) scores 0."""
+    part0, part1 = PARTS
+    root = _submission(tmp_path / "submission", {part1.short: "solutions"})
+    (root / part0.folder / "exercises.py").unlink()
+    (root / part0.folder / "exercises.py").symlink_to(part0.solutions_path)
+    result = _grade(root, tmp_path)
+    assert _by_part(result) == {part0.short: 0, part1.short: 90}
+    assert "symbolic link" in result["summary"]
