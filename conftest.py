@@ -34,6 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"what the part tests grade (default: ${grading.TARGET_ENV} or 'exercises')",
     )
     parser.addoption("--report-json", default=None, help="write each test's outcome to this JSON file")
+    parser.addoption("--grading-seed", type=int, default=0,
+                     help="the tests' inputs as a grading run with this seed draws them (python -m exercises grade "
+                          "names its seed); 0, the default, gives the inputs the golden files record")
     parser.addoption("--log-margins", default=None,
                      help="maintainers: write each test's closest comparison, as a fraction of its tolerance, to this JSON file")
     golden.add_options(parser)
@@ -228,6 +231,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests use tiny tensors: one thread is as fast on a quiet machine and 2-4x faster on a busy
     # one, where two torch threads wait for each other (parts 0-3 on 2 cores at load 7: 9 s vs 26-36 s).
     torch.set_num_threads(1)
+    grading.test_seed = config.getoption("--grading-seed")
     golden.configure(config)
     path = config.getoption("--report-json")
     if path:

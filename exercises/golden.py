@@ -359,6 +359,9 @@ def configure(config: pytest.Config) -> None:
         _session.mode = "golden"
     else:
         _session.mode = "solutions"
+    if _session.mode != "solutions" and grading.test_seed != 0:
+        raise pytest.UsageError("--grading-seed needs solutions/: the golden files record the answers to the "
+                                "inputs of seed 0 only")
 
 
 class _TestTracker:

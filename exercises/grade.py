@@ -168,7 +168,7 @@ def _run_part(part: Part, course: Path, events_file: Path, settings: Settings, l
     command = [
         sys.executable, "-m", "pytest", str(part.tests_path),
         "-p", "exercises.grade", f"--grade-part={part.folder}", f"--grade-course={course}",
-        f"--grade-events={events_file}", f"--grade-seed={settings.seed}", f"--grade-sandbox={settings.sandbox}",
+        f"--grade-events={events_file}", f"--grading-seed={settings.seed}", f"--grade-sandbox={settings.sandbox}",
         f"--grade-slot={slot}", "--target=exercises", f"--reference={settings.reference}",
         "-c", str(ROOT / "pyproject.toml"), f"--rootdir={ROOT}", "-p", "no:cacheprovider",
         "-q", "--no-header", "-p", "no:warnings", f"--timeout={settings.time_limit:g}",
@@ -457,7 +457,6 @@ def pytest_addoption(parser) -> None:
     group.addoption("--grade-part", default=None)
     group.addoption("--grade-course", default=None)
     group.addoption("--grade-events", default=None)
-    group.addoption("--grade-seed", type=int, default=0)
     group.addoption("--grade-sandbox", choices=sandbox.KINDS[1:], default="bwrap")
     group.addoption("--grade-slot", type=int, default=0)
 
@@ -477,7 +476,6 @@ def pytest_configure(config) -> None:
                            on_stop=lambda: sandbox.clean_up(kind, slot))
     events.write(event="importing")
     worker.start()  # it imports the learner's file while this process collects the tests
-    grading.test_seed = config.getoption("--grade-seed")
     config.stash[grading.IN_WORKER] = remote.graded_module(given, exercises_of(part), worker)
     config.stash[_WORKER] = (worker, events)
     config.add_cleanup(worker.stop)

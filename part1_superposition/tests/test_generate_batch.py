@@ -1,19 +1,19 @@
 import torch
 
-from exercises.grading import call_graded, check, check_tensor
+from exercises.grading import call_graded, check, check_tensor, grading_seed
 
 HINT = "draw the values with torch.rand first, then the mask with a second torch.rand, both with the generator."
 
 
-def _batch(module, batch_size, probability, n_features, seed=0):
+def _batch(module, batch_size, probability, n_features, seed=grading_seed(0)):
     return call_graded(module.generate_batch, batch_size, probability, n_features, torch.Generator().manual_seed(seed))
 
 
 def test_matches_reference(graded, reference):
     probability = torch.tensor([1.0, 0.5, 0.1, 0.0])
     check_tensor(
-        _batch(graded, 64, probability, 6, seed=3),
-        _batch(reference, 64, probability, 6, seed=3),
+        _batch(graded, 64, probability, 6, seed=grading_seed(3)),
+        _batch(reference, 64, probability, 6, seed=grading_seed(3)),
         what="generate_batch(64, feature_probability [1, 0.5, 0.1, 0], 6 features, seed 3)",
         hint=HINT,
     )
@@ -38,7 +38,7 @@ def test_sparsity_and_values(graded):
 
 
 def test_uses_the_generator(graded):
-    generator = torch.Generator().manual_seed(0)
+    generator = torch.Generator().manual_seed(grading_seed(0))
     probability = torch.tensor([0.5, 0.5])
     first = graded.generate_batch(8, probability, 4, generator)
     second = graded.generate_batch(8, probability, 4, generator)

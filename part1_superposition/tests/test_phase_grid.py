@@ -1,16 +1,18 @@
 import torch
 
-from exercises.grading import call_graded, check_tensor
+from exercises.grading import call_graded, check_tensor, grading_pick
 
 
 def test_matches_reference(graded, reference):
-    relative_importance, density = torch.logspace(-1, 1, 4), torch.logspace(0, -2, 3)
+    n_importance, n_density = grading_pick(((4, 3), (5, 2), (3, 4)))
+    relative_importance, density = torch.logspace(-1, 1, n_importance), torch.logspace(0, -2, n_density)
     importance, probability = call_graded(graded.phase_grid, relative_importance, density,
                                           returns=("importance", "feature_probability"))
     importance_ref, probability_ref = reference.phase_grid(relative_importance, density)
-    check_tensor(importance, importance_ref, what="phase_grid(4 importances, 3 densities)[0], the importance [12, 2]",
+    grid = f"phase_grid({n_importance} importances, {n_density} densities)"
+    check_tensor(importance, importance_ref, what=f"{grid}[0], the importance [{n_importance * n_density}, 2]",
                  hint="column 0 is the main feature (importance 1), column 1 the extra one.")
-    check_tensor(probability, probability_ref, what="phase_grid(4 importances, 3 densities)[1], the feature probability [12]",
+    check_tensor(probability, probability_ref, what=f"{grid}[1], the feature probability [{n_importance * n_density}]",
                  hint="instance r * D + d: the density changes fastest.")
 
 

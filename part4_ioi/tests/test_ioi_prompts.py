@@ -1,12 +1,12 @@
 import torch
 
-from exercises.grading import call_graded, check
+from exercises.grading import call_graded, check, grading_seed
 
 from ._models import NAMES, TEMPLATES, expect_value_error
 
 
 def _prompts(fn, n=8):
-    return call_graded(fn, TEMPLATES, NAMES, n, torch.Generator().manual_seed(3))
+    return call_graded(fn, TEMPLATES, NAMES, n, torch.Generator().manual_seed(grading_seed(3)))
 
 
 def test_matches_reference(graded, reference):

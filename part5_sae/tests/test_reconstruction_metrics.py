@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check, check_close
+from exercises.grading import call_graded, check, check_close, grading_seed
 
 
 def test_hand_computed(graded):
@@ -20,7 +20,7 @@ def test_hand_computed(graded):
 
 
 def test_matches_reference_on_random_data(graded, reference):
-    generator = torch.Generator().manual_seed(5)
+    generator = torch.Generator().manual_seed(grading_seed(5))
     activations = 2.0 + torch.randn(12, 6, generator=generator) * torch.linspace(0.2, 3.0, 12)[:, None]  # inputs of unequal sizes
     reconstructions = activations + 0.5 * torch.randn(12, 6, generator=generator)
     latents = torch.randn(12, 10, generator=generator).relu()

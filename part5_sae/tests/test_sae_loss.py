@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check, check_close, check_tensor
+from exercises.grading import call_graded, check, check_close, check_tensor, grading_seed
 
 KEYS = {"loss", "reconstruction", "l1"}
 
@@ -20,7 +20,7 @@ def test_hand_computed(graded):
 
 
 def test_matches_reference(graded, reference):
-    generator = torch.Generator().manual_seed(0)
+    generator = torch.Generator().manual_seed(grading_seed(0))
     x, reconstruction = torch.randn(5, 3, generator=generator), torch.randn(5, 3, generator=generator)
     latents = torch.randn(5, 4, generator=generator).requires_grad_()
     got = call_graded(graded.sae_loss, x, reconstruction, latents, 0.3)
@@ -66,7 +66,7 @@ def _inputs_reached(term) -> set[tuple]:
 
 def test_every_term_keeps_the_graph(graded):
     """train_sae calls backward on 'loss': each term must carry its gradient back to the SAE's outputs."""
-    generator = torch.Generator().manual_seed(4)
+    generator = torch.Generator().manual_seed(grading_seed(4))
     x = torch.randn(6, 3, generator=generator)
     reconstruction = torch.randn(6, 3, generator=generator).requires_grad_()  # as the SAE's outputs are
     latents = torch.randn(6, 5, generator=generator).relu().requires_grad_()

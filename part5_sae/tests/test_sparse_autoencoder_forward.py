@@ -2,12 +2,12 @@ import json
 
 import torch
 
-from exercises.grading import call_graded, check, check_tensor
+from exercises.grading import call_graded, check, check_tensor, grading_seed
 
 from ._tiny import tiny_sae
 
 
-def _x(n=6, d=5, seed=3):
+def _x(n=6, d=5, seed=grading_seed(3)):
     return torch.randn(n, d, generator=torch.Generator().manual_seed(seed))
 
 
@@ -40,7 +40,7 @@ def test_tied_encoder_is_the_decoder_transposed(graded):
     check_tensor(reconstruction, expected_reconstruction.detach(), what=f"{what}[0], the reconstruction (the latents are right)",
                  against="latents @ W_dec + b_dec", hint="reconstruction = latents @ self.W_dec + self.b_dec: add the decoder bias back.")
     # the values are right; the gradient says whether the encoder is W_dec itself, in the autograd graph
-    weights = torch.randn(6, 5, generator=torch.Generator().manual_seed(7))
+    weights = torch.randn(6, 5, generator=torch.Generator().manual_seed(grading_seed(7)))
     check(isinstance(reconstruction, torch.Tensor) and reconstruction.requires_grad,
           f"{what}[0] does not require grad, so training cannot reach the SAE's parameters: compute it from self.W_dec, "
           f"self.b_dec, ... with tensor operations (no .detach(), .data or torch.no_grad() in forward).")

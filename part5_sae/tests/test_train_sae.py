@@ -1,16 +1,16 @@
 import torch
 
-from exercises.grading import call_graded, check, check_close, check_tensor
+from exercises.grading import call_graded, check, check_close, check_tensor, grading_seed
 
 from ._tiny import tiny_sae
 
 
 def _data(reference, n=256):
-    features = reference.random_features(8, 5, torch.Generator().manual_seed(0))
-    return reference.toy_feature_data(features, n, 0.2, torch.Generator().manual_seed(1))[0]
+    features = reference.random_features(8, 5, torch.Generator().manual_seed(grading_seed(0)))
+    return reference.toy_feature_data(features, n, 0.2, torch.Generator().manual_seed(grading_seed(1)))[0]
 
 
-SETTINGS = dict(steps=6, batch_size=16, lr=1e-2, l1_coeff=0.05, seed=3)
+SETTINGS = dict(steps=6, batch_size=16, lr=1e-2, l1_coeff=0.05, seed=grading_seed(3))
 CALL = "train_sae(tiny SAE, toy data, steps=6, batch_size=16, lr=1e-2, l1_coeff=0.05, seed=3)"
 UNIT_NORM = ("decoder rows must have unit norm after every step: call sae.normalise_decoder_() right after every "
              "optimizer.step() (the L1 penalty means nothing otherwise: the SAE would shrink its latents and grow the decoder)")
@@ -64,7 +64,7 @@ def test_decoder_rows_keep_unit_norm_after_every_step(graded, reference):
 def test_progress_reports_each_steps_loss_and_l0(graded, reference):
     """progress(step, info): info["loss"] is the step's loss and info["l0"] the mean number of latents > 0 per input
     of the step's batch, both Python floats; the expected l0 of step s comes from the reference SAE after s - 1 steps."""
-    data, settings = _data(reference), dict(batch_size=16, lr=1e-2, l1_coeff=0.05, seed=3)
+    data, settings = _data(reference), dict(batch_size=16, lr=1e-2, l1_coeff=0.05, seed=grading_seed(3))
     sae, infos = tiny_sae(graded), []
     call_graded(graded.train_sae, sae, data, steps=3, **settings, progress=lambda step, info: infos.append(info),
                 changes=("sae",))
@@ -93,7 +93,7 @@ def test_progress_reports_each_steps_loss_and_l0(graded, reference):
                          ".mean().item(), a count between 0 and d_sae, not a fraction of the latents.")
 
 
-DEAD = dict(batch_size=16, lr=0.1, l1_coeff=0.3, seed=0, resample_every=4)
+DEAD = dict(batch_size=16, lr=0.1, l1_coeff=0.3, seed=grading_seed(0), resample_every=4)
 
 
 def _dead_call(steps: int) -> str:
