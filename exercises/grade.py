@@ -179,14 +179,22 @@ def _run_part(part: Part, course: Path, events_file: Path, settings: Settings, l
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
         try:
-            process.wait(timeout=limit)
-            stopped = None
+            code = process.wait(timeout=limit)
+            stopped = None if code in (0, 1, 3) else _grader_fault(part, code, tmp / "output.txt")
         except subprocess.TimeoutExpired:
             stopped = f"the grading of {part.short} was stopped after {limit:.0f} s (its time limit)"
         finally:
             _kill_group(process)
             sandbox.clean_up(settings.sandbox, slot)
     return stopped
+
+
+def _grader_fault(part: Part, code: int, output: Path) -> str:
+    """pytest's exit codes 0, 1 (tests failed) and 3 (the file did not import) are grades; others are faults."""
+    tail = output.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-12:]
+    print(f"warning: grading {part.short} failed in the grader (pytest exit code {code}):\n" + "\n".join(tail),
+          file=sys.stderr)
+    return f"the grader itself failed on {part.short} (pytest exit code {code}); your teacher has its output"
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -216,7 +224,7 @@ def _score(part: Part, names: list[str], events: list[dict], stopped: str | None
     if "import-failed" in kinds:
         return _all_zero(part, names, next(e["why"] for e in events if e.get("event") == "import-failed"))
     if "imported" not in kinds:
-        why = stopped or "the grading process ended while exercises.py was being imported (os._exit?)"
+        why = stopped or "the grading process ended before the worker had imported it"
         return _all_zero(part, names, f"{part.folder}/exercises.py scored 0: {why}")
     collected = next((e["nodeids"] for e in events if e.get("event") == "collected"), [])
     started = [e["nodeid"] for e in events if e.get("event") == "start"]
@@ -225,7 +233,7 @@ def _score(part: Part, names: list[str], events: list[dict], stopped: str | None
         entry = outcomes.setdefault(event["nodeid"], {"outcome": "passed", "message": ""})
         if event["outcome"] != "passed" and entry["outcome"] == "passed":
             entry.update(outcome=event["outcome"], message=event["message"])
-    cut_short = stopped or "the grading process ended early (os._exit or sys.exit in your code?)"
+    cut_short = stopped or "the grading process ended early"
     results = []
     for name in names:
         test_file = f"test_{exercise_file_stem(name)}.py"

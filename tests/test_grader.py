@@ -97,13 +97,13 @@ def test_escapes_at_import_score_zero_for_their_part_only(tmp_path):
 def test_import_escape_messages():
     events = [{"event": "importing"}]
     results = grade._score(PARTS[0], ["linear_forward"], events, None)
-    assert not results[0].passed and "os._exit" in results[0].message
+    assert not results[0].passed and "before the worker had imported it" in results[0].message
     import_failed = [*events, {"event": "import-failed", "why": "it imports 'solutions'"}]
     assert "imports 'solutions'" in grade._score(PARTS[0], ["linear_forward"], import_failed, None)[0].message
 
 
 def test_every_test_of_an_exercise_must_pass():
-    """A process that ends (os._exit in a timer, say) before all of an exercise's tests ran earns nothing for it."""
+    """A grading process that ends before all of an exercise's tests ran earns nothing for it."""
     first, second = (f"part0_mnist/tests/test_linear_forward.py::{name}" for name in ("test_a", "test_b"))
     ran_one = [{"event": "importing"}, {"event": "imported"}, {"event": "collected", "nodeids": [first, second]},
                {"event": "start", "nodeid": first}, {"event": "test", "nodeid": first, "when": "call",
