@@ -10,6 +10,7 @@ Part tests ask for two fixtures: `graded` (the implementation being graded) and 
 """
 
 import json
+import os
 import random
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"what the part tests grade (default: ${grading.TARGET_ENV} or 'exercises')",
     )
     parser.addoption("--report-json", default=None, help="write each test's outcome to this JSON file")
-    parser.addoption("--grading-seed", type=int, default=0,
+    parser.addoption("--grading-seed", type=int, default=int(os.environ.get(grading.SEED_ENV, "0")),
                      help="the tests' inputs as a grading run with this seed draws them (python -m exercises grade "
                           "names its seed); 0, the default, gives the inputs the golden files record")
     parser.addoption("--log-margins", default=None,

@@ -37,6 +37,7 @@ How the replay works:
 
 import argparse
 import builtins
+import contextlib
 import dataclasses
 import hashlib
 import linecache
@@ -50,7 +51,7 @@ import types
 from collections import defaultdict
 from functools import wraps
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pytest
@@ -472,6 +473,17 @@ def _recorder(part: Part, name: str, fn: Callable) -> Callable:
             _session.records[_session.nodeid].append(entry)
 
     return record
+
+
+@contextlib.contextmanager
+def as_graded_codes_call() -> Iterator[None]:
+    """Reference calls made inside count as the graded code's own (a tool it was handed calls them):
+    the grader serves its worker's calls of tools this way (exercises/remote.py)."""
+    _session.depth += 1
+    try:
+        yield
+    finally:
+        _session.depth -= 1
 
 
 def _run_nested(fn: Callable, args: tuple, kwargs: dict) -> Any:

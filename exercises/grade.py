@@ -135,15 +135,15 @@ class Settings:
         return "solutions" if (ROOT / "solutions").is_dir() else "golden"
 
 
-def grade_part(part: Part, source: Path | None, settings: Settings, slot: int = 0) -> list[ExerciseResult]:
+def grade_part(part: Part, source: Path | None, settings: Settings) -> list[ExerciseResult]:
     names = exercises_of(part)
     if source is None:
         return _all_zero(part, names, f"no {part.folder}/exercises.py in the submission")
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp, sandbox.private_uid(settings.sandbox) as uid:
         events_file = Path(tmp) / "events.jsonl"
         course = worker_course(part, source, Path(tmp) / "course")
         limit = START_UP_SECONDS + settings.time_limit * len(names)
-        stopped = _run_part(part, course, events_file, settings, limit, slot, Path(tmp))
+        stopped = _run_part(part, course, events_file, settings, limit, uid, Path(tmp))
         events = _read_events(events_file)
     return _score(part, names, events, stopped)
 
@@ -162,19 +162,19 @@ def worker_course(part: Part, source: Path, into: Path) -> Path:
     return into
 
 
-def _run_part(part: Part, course: Path, events_file: Path, settings: Settings, limit: float, slot: int,
+def _run_part(part: Part, course: Path, events_file: Path, settings: Settings, limit: float, uid: int | None,
               tmp: Path) -> str | None:
     """Runs the part's tests, the learner's code in a worker; returns why the run was stopped early, if it was."""
     command = [
         sys.executable, "-m", "pytest", str(part.tests_path),
         "-p", "exercises.grade", f"--grade-part={part.folder}", f"--grade-course={course}",
-        f"--grade-events={events_file}", f"--grading-seed={settings.seed}", f"--grade-sandbox={settings.sandbox}",
-        f"--grade-slot={slot}", "--target=exercises", f"--reference={settings.reference}",
+        f"--grade-events={events_file}", f"--grade-sandbox={settings.sandbox}",
+        *([f"--grade-uid={uid}"] if uid is not None else []), "--target=exercises", f"--reference={settings.reference}",
         "-c", str(ROOT / "pyproject.toml"), f"--rootdir={ROOT}", "-p", "no:cacheprovider",
         "-q", "--no-header", "-p", "no:warnings", f"--timeout={settings.time_limit:g}",
     ]
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1")
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1", MECH_INTERP_GRADING_SEED=str(settings.seed))  # grading.SEED_ENV
     with open(tmp / "output.txt", "wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
@@ -185,7 +185,7 @@ def _run_part(part: Part, course: Path, events_file: Path, settings: Settings, l
             stopped = f"the grading of {part.short} was stopped after {limit:.0f} s (its time limit)"
         finally:
             _kill_group(process)
-            sandbox.clean_up(settings.sandbox, slot)
+            sandbox.clean_up(settings.sandbox, uid)
     return stopped
 
 
@@ -266,7 +266,7 @@ def _grade_submitted(part: Part, submission: Path, settings: Settings) -> list[E
     why = unfit_file(source, submission) if source is not None else None
     if why:
         return _all_zero(part, exercises_of(part), f"{part.folder}/exercises.py scored 0: {why}")
-    return grade_part(part, source, settings, part.number)
+    return grade_part(part, source, settings)
 
 
 def _expected_work(part: Part) -> int:
@@ -466,7 +466,7 @@ def pytest_addoption(parser) -> None:
     group.addoption("--grade-course", default=None)
     group.addoption("--grade-events", default=None)
     group.addoption("--grade-sandbox", choices=sandbox.KINDS[1:], default="bwrap")
-    group.addoption("--grade-slot", type=int, default=0)
+    group.addoption("--grade-uid", type=int, default=None)
 
 
 def pytest_configure(config) -> None:
@@ -477,11 +477,11 @@ def pytest_configure(config) -> None:
     events = _Events(config.getoption("--grade-events"))
     config.pluginmanager.register(events, "grade-events")
     part, course = find_part(config.getoption("--grade-part")), Path(config.getoption("--grade-course"))
-    kind, slot = config.getoption("--grade-sandbox"), config.getoption("--grade-slot")
-    command, cwd = sandbox.command(kind, course, part.folder, slot)
+    kind, uid = config.getoption("--grade-sandbox"), config.getoption("--grade-uid")
+    command, cwd = sandbox.command(kind, course, part.folder, uid)
     given = given_module(part)
     worker = remote.Worker(part.folder, given, command, sandbox.worker_env(), cwd,
-                           on_stop=lambda: sandbox.clean_up(kind, slot))
+                           on_stop=lambda: sandbox.clean_up(kind, uid))
     events.write(event="importing")
     worker.start()  # it imports the learner's file while this process collects the tests
     config.stash[grading.IN_WORKER] = remote.graded_module(given, exercises_of(part), worker)

@@ -28,6 +28,7 @@ STUB = "stub"  # the variant id of the generated stubs in --target=mutants runs
 # seed every test starts from (0 elsewhere; a grading run draws its own, so the graded inputs are new).
 IN_WORKER = pytest.StashKey[types.ModuleType]()
 test_seed = 0
+SEED_ENV = "MECH_INTERP_GRADING_SEED"  # how the grader hands its seed to pytest (an argument would show in /proc)
 
 
 def grading_seed(seed: int) -> int:

@@ -8,23 +8,28 @@ Three kinds, best first (`python -m exercises grade --sandbox KIND`, default `au
   its own PID namespace, so killing it kills every process it started. As an ordinary user or
   as root (then it runs as uid 65534 inside the namespace).
 - `user`: where user namespaces are forbidden (some containers), and the grader is root: the
-  worker runs as a dedicated unprivileged uid (one per part), in its own session. It sees the
+  worker runs as a dedicated unprivileged uid, held by this run alone (a lock file per uid, so
+  two grading runs at once never share one), in its own session. It sees the
   file system as that uid may (make the teacher's copy unreadable to others: the Gradescope
   bundle does), can reach the network, and its processes and files are removed after it by uid.
 - `none`: no isolation (only with `--sandbox none`, never chosen by `auto`).
 """
 
+import contextlib
+import fcntl
 import functools
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
+from typing import Iterator
 
 KINDS = ("auto", "bwrap", "user", "none")
 INSIDE = "/course"  # where the worker's copy of the course appears in the bwrap sandbox
 _NOBODY = 65534
-_FIRST_UID = 61000  # user mode: part N's worker runs as uid 61000 + N
+_UIDS = range(61000, 62000)  # user mode: each worker runs as a uid of this range that no other run holds
 _ENV_KEPT = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "MKL_ENABLE_INSTRUCTIONS", "LANG", "LC_ALL", "TZ")
 
 
@@ -76,7 +81,30 @@ def _python_roots() -> list[str]:
     return sorted(str(r) for r in roots if not str(r).startswith(("/usr", "/bin", "/lib")))
 
 
-def command(kind: str, course: Path, folder: str, slot: int) -> tuple[list[str], str]:
+@contextlib.contextmanager
+def private_uid(kind: str) -> Iterator[int | None]:
+    """In user mode, a uid no other grading run on this machine holds while the block runs; else None."""
+    if kind != "user":
+        yield None
+        return
+    for uid in _UIDS:
+        lock = Path(tempfile.gettempdir()) / f"learn-mech-interp-uid-{uid}.lock"
+        handle = open(lock, "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        try:
+            yield uid
+        finally:
+            lock.unlink(missing_ok=True)
+            handle.close()
+        return
+    raise SandboxUnavailable(f"every uid of {_UIDS.start}-{_UIDS.stop - 1} is held by another grading run")
+
+
+def command(kind: str, course: Path, folder: str, uid: int | None) -> tuple[list[str], str]:
     """(the command that starts the worker for `folder` from the course copy `course`, its working folder).
     The worker appends the socket's file descriptor number as its last argument."""
     worker = [sys.executable, "-m", "exercises.remote"]
@@ -91,17 +119,15 @@ def command(kind: str, course: Path, folder: str, slot: int) -> tuple[list[str],
                  "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", str(course), INSIDE,
                  "--remount-ro", "/", "--chdir", INSIDE, *worker, INSIDE, folder], "/")
     if kind == "user":
-        uid = str(_FIRST_UID + slot)
         return (["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                  "--bounding-set=-all", "--no-new-privs", *worker, str(course), folder], str(course))
     return ([*worker, str(course), folder], str(course))
 
 
-def clean_up(kind: str, slot: int) -> None:
+def clean_up(kind: str, uid: int | None) -> None:
     """After the worker is killed: in user mode, every process and temporary file of its uid."""
     if kind != "user":
         return
-    uid = _FIRST_UID + slot
     subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "kill", "-KILL", "-1"],
                    capture_output=True)
     for folder in ("/tmp", "/var/tmp", "/dev/shm"):
@@ -111,9 +137,8 @@ def clean_up(kind: str, slot: int) -> None:
 def readable_by_others(path: Path) -> bool:
     """Whether an unprivileged uid could read `path` (every folder above it searchable, it readable)."""
     path = path.resolve()
-    for folder in [*reversed(path.parents), path]:
-        mode = folder.stat().st_mode
-        if not mode & 0o001 or (folder == path and not mode & 0o004):
-            return False
-    return True
+    if not all(folder.stat().st_mode & 0o001 for folder in path.parents):
+        return False
+    mode = path.stat().st_mode
+    return bool(mode & 0o004) and (not path.is_dir() or bool(mode & 0o001))
 

@@ -71,14 +71,15 @@ def _probe(tmp_path: Path, kind: str, port: int) -> dict:
     shutil.copytree(ROOT / "exercises", course / "exercises", ignore=shutil.ignore_patterns("__pycache__"))
     for path in [course, *course.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    command, cwd = sandbox.command(kind, course, "probe_part", slot=9)
     os.environ["GRADER_SECRET"] = "s3cret"  # the grader's environment: the worker must not inherit it
-    worker = remote.Worker("probe_part", types.ModuleType("probe_part.exercises"), command, sandbox.worker_env(), cwd,
-                           on_stop=lambda: sandbox.clean_up(kind, 9))
-    worker.start()
-    worker.ready()
-    time.sleep(0.5)  # the daemon is running now, if the sandbox let it
-    worker.stop()
+    with sandbox.private_uid(kind) as uid:
+        command, cwd = sandbox.command(kind, course, "probe_part", uid)
+        worker = remote.Worker("probe_part", types.ModuleType("probe_part.exercises"), command, sandbox.worker_env(),
+                               cwd, on_stop=lambda: sandbox.clean_up(kind, uid))
+        worker.start()
+        worker.ready()
+        time.sleep(0.5)  # the daemon is running now, if the sandbox let it
+        worker.stop()
     problem = worker.import_problem or ""
     assert "PROBE" in problem, f"the probe did not report: {problem}"
     return json.loads(problem.split("PROBE", 1)[1])
@@ -125,7 +126,7 @@ def test_bwrap_sees_only_its_course_and_nothing_outlives_it(reachable, listener)
 @pytest.mark.skipif(os.geteuid() != 0, reason="the user sandbox needs root")
 def test_user_sandbox_runs_unprivileged_and_is_cleaned_up(reachable, listener):
     found = _probe(reachable, "user", listener.getsockname()[1])
-    assert found["uid"] == 61000 + 9
+    assert 61000 <= found["uid"] < 62000
     assert not found["writes_course"] and not found["writes_root_copy"], found
     assert not Path(f"/tmp/probe-{MARKER}").exists(), "the worker's files in /tmp are removed after it"
     assert not _left_running(), "the daemon the probe started outlived the worker"
