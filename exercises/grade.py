@@ -140,24 +140,30 @@ def grade_part(part: Part, source: Path | None, settings: Settings) -> list[Exer
     if source is None:
         return _all_zero(part, names, f"no {part.folder}/exercises.py in the submission")
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp, sandbox.private_uid(settings.sandbox) as uid:
-        events_file = Path(tmp) / "events.jsonl"
-        course = worker_course(part, source, Path(tmp) / "course")
+        private = Path(tmp) / "grader"  # the trusted process's records: no worker may read or write them
+        private.mkdir(mode=0o700)
+        events_file = private / "events.jsonl"
+        course = worker_course(part, source, Path(tmp) / "course", uid)
         limit = START_UP_SECONDS + settings.time_limit * len(names)
-        stopped = _run_part(part, course, events_file, settings, limit, uid, Path(tmp))
+        stopped = _run_part(part, course, events_file, settings, limit, uid, private)
         events = _read_events(events_file)
     return _score(part, names, events, stopped)
 
 
-def worker_course(part: Part, source: Path, into: Path) -> Path:
+def worker_course(part: Part, source: Path, into: Path, uid: int | None = None) -> Path:
     """What the worker sees: the toolkit and this part of the learners' edition, with the learner's file
-    as its exercises.py; no solutions, no recordings (golden.pt), no other part."""
+    as its exercises.py; no solutions, no recordings (golden.pt), no other part. In the user sandbox,
+    readable by the worker's uid (as its group) and by no other user, writable by none."""
     copy_code = shutil.ignore_patterns("__pycache__", "*.pyc", "golden.pt", "exercises.py")
     shutil.copytree(ROOT / "exercises", into / "exercises", ignore=copy_code)
     shutil.copytree(part.path, into / part.folder, ignore=shutil.ignore_patterns(
         "__pycache__", "*.pyc", "golden.pt", "figures", "*.html", "*.png", "exercises.py"))
     shutil.copyfile(source, into / part.folder / "exercises.py")
-    for path in [into, *into.rglob("*")]:  # readable by the worker's unprivileged user (sandbox "user")
-        path.chmod(0o755 if path.is_dir() else 0o644)
+    others = 0o005 if uid is None else 0  # bwrap binds it read-only; as for `none`, there is no one to keep out
+    for path in [into, *into.rglob("*")]:
+        if uid is not None:
+            os.chown(path, os.geteuid(), uid)
+        path.chmod((0o750 | others) if path.is_dir() else (0o640 | (others & 0o004)))
     into.parent.chmod(0o711)
     return into
 

@@ -59,7 +59,10 @@ _MAX_MESSAGE = 1 << 28  # 256 MB: far more than any test's tensors
 
 
 def _send(sock: socket.socket, data: bytes) -> None:
-    sock.sendall(struct.pack("<Q", len(data)) + data)
+    try:
+        sock.sendall(struct.pack("<Q", len(data)) + data)
+    except OSError as error:  # BrokenPipeError, ConnectionResetError: the other end is gone
+        raise WorkerGone(f"the worker process ended ({error.strerror or error})") from None
 
 
 def _recv(sock: socket.socket) -> bytes:
@@ -72,7 +75,10 @@ def _recv(sock: socket.socket) -> bytes:
 def _recv_exactly(sock: socket.socket, size: int) -> bytes:
     chunks, left = [], size
     while left:
-        chunk = sock.recv(min(left, 1 << 20))
+        try:
+            chunk = sock.recv(min(left, 1 << 20))
+        except OSError as error:  # ConnectionResetError: it ended with our data unread
+            raise WorkerGone(f"the worker process ended ({error.strerror or error})") from None
         if not chunk:
             raise WorkerGone("the worker process ended")
         chunks.append(chunk)

@@ -130,8 +130,22 @@ def clean_up(kind: str, uid: int | None) -> None:
         return
     subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "kill", "-KILL", "-1"],
                    capture_output=True)
-    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
-        subprocess.run(["find", folder, "-xdev", "-uid", str(uid), "-delete"], capture_output=True)
+    for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock"):
+        if Path(folder).is_dir():
+            subprocess.run(["find", folder, "-xdev", "-uid", str(uid), "-delete"], capture_output=True)
+    for kind, flag in (("shm", "-m"), ("sem", "-s"), ("msg", "-q")):  # System V shared memory, semaphores, queues
+        for ipc_id in _ipc_ids_of(kind, uid):
+            subprocess.run(["ipcrm", flag, str(ipc_id)], capture_output=True)
+
+
+def _ipc_ids_of(kind: str, uid: int) -> list[int]:
+    """The System V IPC objects of `kind` ("shm", "sem", "msg") that `uid` owns, from /proc/sysvipc."""
+    try:
+        header, *rows = Path(f"/proc/sysvipc/{kind}").read_text().splitlines()
+    except OSError:
+        return []
+    columns = header.split()
+    return [int(row.split()[1]) for row in rows if row.split()[columns.index("uid")] == str(uid)]
 
 
 def readable_by_others(path: Path) -> bool:
