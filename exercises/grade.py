@@ -40,8 +40,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from exercises import sandbox
 from exercises.parts import ROOT, Part, built_parts, exercise_file_stem, find_part
 from exercises.stubgen import exercise_names
@@ -491,17 +489,17 @@ def pytest_configure(config) -> None:
     events.write(event="importing")
     worker.start()  # it imports the learner's file while this process collects the tests
     config.stash[grading.IN_WORKER] = remote.graded_module(given, exercises_of(part), worker)
-    config.stash[_WORKER] = (worker, events)
+    _grading[config] = (worker, events)
     config.add_cleanup(worker.stop)
 
 
-_WORKER = pytest.StashKey[tuple]()
+_grading: dict = {}  # pytest config -> (its worker, its events file), in the grading process
 
 
 def pytest_collection_finish(session) -> None:
-    if _WORKER not in session.config.stash:
+    if session.config not in _grading:
         return
-    worker, events = session.config.stash[_WORKER]
+    worker, events = _grading[session.config]
     worker.ready()
     if worker.import_problem:
         events.write(event="import-failed", why=worker.import_problem)
