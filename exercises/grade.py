@@ -75,6 +75,7 @@ class Grade:
     exercises: list[ExerciseResult] = field(default_factory=list)
     seconds: float = 0.0
     settings: "Settings | None" = None
+    part_seconds: dict[str, float] = field(default_factory=dict)  # each part's grading, wall time
 
     @property
     def score(self) -> int:
@@ -265,6 +266,11 @@ def _exercise_result(part: Part, name: str, tests: list[str], outcomes: dict, st
     return ExerciseResult(part.short, name, True)
 
 
+def _timed(fn, *args):
+    start = time.perf_counter()
+    return fn(*args), time.perf_counter() - start
+
+
 def _grade_submitted(part: Part, submission: Path, settings: Settings) -> list[ExerciseResult]:
     source = learner_file(submission, part)
     why = unfit_file(source, submission) if source is not None else None
@@ -289,9 +295,11 @@ def grade(submission: Path, parts: list[Part] | None = None, settings: Settings 
     start = time.perf_counter()
     parts, settings = parts or built_parts(), settings or Settings()
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {part.folder: pool.submit(_grade_submitted, part, submission, settings)
+        futures = {part.folder: pool.submit(_timed, _grade_submitted, part, submission, settings)
                    for part in sorted(parts, key=_expected_work, reverse=True)}
-        result = Grade([e for part in parts for e in futures[part.folder].result()], settings=settings)
+        done = {part.short: futures[part.folder].result() for part in parts}
+        result = Grade([e for results, _ in done.values() for e in results], settings=settings,
+                       part_seconds={short: seconds for short, (_, seconds) in done.items()})
     result.seconds = time.perf_counter() - start
     return result
 
@@ -418,6 +426,7 @@ def run(args: argparse.Namespace) -> int:
         args.summary.write_text(summary_markdown(result), encoding="utf-8")
     print(f"{result.score}/{result.max_score} points ({len(result.exercises)} exercises, {result.seconds:.1f} s; "
           f"{describe(settings)}) -> {args.out}")
+    print("seconds per part (two at a time): " + ", ".join(f"{p} {s:.1f}" for p, s in result.part_seconds.items()))
     return 0
 
 

@@ -51,8 +51,6 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from exercises import golden
-
 # --- framing: 8-byte length, then the bytes ---
 
 _MAX_MESSAGE = 1 << 28  # 256 MB: far more than any test's tensors
@@ -629,6 +627,8 @@ class Worker:
         changeables = list(_changeables(tool_inputs))
         before = [_state_of(obj) for _, obj in changeables]
         inputs = [t for t in _flat_tensors(tool_inputs) if t.requires_grad]
+        from exercises import golden  # here, not at the top: the worker never needs it
+
         try:
             with torch.enable_grad(), golden.as_graded_codes_call():  # a recorded reference runs the learner's own
                 result = self.tools[number](*args, **kwargs)
