@@ -35,13 +35,16 @@ def grading_seed(seed: int) -> int:
     """A seed a test writes down (a generator's, a model's, a trainer's), as this run uses it: `seed`
     itself, except in a grading run, whose own seed moves every one of them, so that no input the
     grader uses is one the learners' edition recorded an answer for (tests/golden.pt)."""
-    return seed if test_seed == 0 else (seed * 1_000_003 + test_seed) % 2**31
+    if test_seed == 0:
+        return seed
+    moved = (seed * 1_000_003 + test_seed) % 2**31
+    return moved if moved != seed else moved + 1
 
 
 def grading_pick(choices: Sequence[Any]) -> Any:
     """A test's input where no seed is involved (a modulus p, a grid size): the first of `choices`,
-    except in a grading run, whose seed picks one, for the same reason as grading_seed."""
-    return choices[0] if test_seed == 0 else choices[test_seed % len(choices)]
+    except in a grading run, whose seed picks one of the others, for the same reason as grading_seed."""
+    return choices[0] if test_seed == 0 else choices[1 + test_seed % (len(choices) - 1)]
 
 
 def exercise(fn: Callable) -> Callable:
