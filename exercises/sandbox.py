@@ -47,12 +47,21 @@ def bwrap_works() -> bool:
     return done.returncode == 0
 
 
+def user_mode_works() -> bool:
+    """Whether the user sandbox can run here: root, setpriv, and a Python an unprivileged uid can run."""
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None and python_reachable_by_others()
+
+
+def python_reachable_by_others() -> bool:
+    return all(readable_by_others(Path(root)) for root in _python_roots() + [str(Path(sys.executable).resolve())])
+
+
 def choose(kind: str) -> str:
     """The sandbox kind `auto` means here, or `kind` if it can run here; SandboxUnavailable says why not."""
     if kind == "auto":
         if bwrap_works():
             return "bwrap"
-        if os.geteuid() == 0 and shutil.which("setpriv"):
+        if user_mode_works():
             return "user"
         raise SandboxUnavailable(
             "no sandbox for the learner's code can run here: install bubblewrap (apt-get install -y bubblewrap; "
@@ -63,6 +72,9 @@ def choose(kind: str) -> str:
                                  "(apt-get install -y bubblewrap; containers may forbid user namespaces)")
     if kind == "user" and (os.geteuid() != 0 or not shutil.which("setpriv")):
         raise SandboxUnavailable("--sandbox user needs root (to switch to an unprivileged uid) and setpriv")
+    if kind == "user" and not python_reachable_by_others():
+        raise SandboxUnavailable(f"--sandbox user: an unprivileged uid cannot run this Python ({sys.prefix}): "
+                                 f"make its folders readable and searchable by others (chmod o+rx)")
     return kind
 
 
@@ -108,15 +120,15 @@ def command(kind: str, course: Path, folder: str, uid: int | None) -> tuple[list
     """(the command that starts the worker for `folder` from the course copy `course`, its working folder).
     The worker appends the socket's file descriptor number as its last argument."""
     worker = [sys.executable, "-m", "exercises.remote"]
-    if kind == "bwrap":
+    if kind == "bwrap":  # in order: the fresh mounts first, so that no bind below (a venv in /tmp) is hidden
         system = ["/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ld.so.cache",
                   "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd",
                   "/etc/group"]
         binds = [arg for path in system for arg in ("--ro-bind-try", path, path)]
         binds += [arg for path in _python_roots() for arg in ("--ro-bind", path, path)]
         user = ["--uid", str(_NOBODY), "--gid", str(_NOBODY)] if os.geteuid() == 0 else []
-        return (["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *user, *binds,
-                 "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--ro-bind", str(course), INSIDE,
+        return (["bwrap", "--unshare-all", "--die-with-parent", "--new-session", *user,
+                 "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", *binds, "--ro-bind", str(course), INSIDE,
                  "--remount-ro", "/", "--chdir", INSIDE, *worker, INSIDE, folder], "/")
     if kind == "user":
         return (["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",

@@ -253,7 +253,8 @@ raise RuntimeError("ATTACK " + json.dumps(tried))
 
 
 def _sandbox_kinds() -> list:
-    user = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="the user sandbox needs root")
+    user = pytest.mark.skipif(not sandbox.user_mode_works(), reason="the user sandbox needs root, setpriv and a Python "
+                                                                  "other users can run")
     bwrap = pytest.mark.skipif(not sandbox.bwrap_works(), reason="bubblewrap cannot make namespaces here")
     return [pytest.param("auto", marks=bwrap), pytest.param("user", marks=user)]
 
