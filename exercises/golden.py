@@ -58,6 +58,7 @@ import pytest
 import torch
 
 from exercises import grading, kernels
+from exercises.effects import changeables, resolve, same_state, state_of
 from exercises.parts import PARTS, ROOT, Part, built_part
 from exercises.stubgen import exercise_names, expected_stub
 
@@ -177,39 +178,7 @@ def _tensor_gap(kind: str, a: Any, b: Any) -> float:
     return float(((a - b).abs() / allowed).nan_to_num(nan=0.0).max())
 
 
-# --- walking a call's arguments: what it may change in place, and what it may return as is ---
-
-
-def _changeables(value: Any, path: tuple = (), depth: int = 0):
-    """(path, object) for every tensor, module and generator inside a call's arguments."""
-    if isinstance(value, (torch.Tensor, torch.nn.Module, torch.Generator)):
-        yield path, value
-    elif depth < 4 and isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _changeables(item, path + (i,), depth + 1)
-    elif depth < 4 and isinstance(value, dict):
-        for key, item in value.items():
-            yield from _changeables(item, path + (key,), depth + 1)
-
-
-def _resolve(root: Any, path: tuple) -> Any:
-    for key in path:
-        root = root[key]
-    return root
-
-
-def _state_of(obj: Any) -> Any:
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().clone()
-    if isinstance(obj, torch.nn.Module):
-        return {k: v.detach().clone() for k, v in obj.state_dict().items()}
-    return obj.get_state().clone()
-
-
-def _same_state(a: Any, b: Any) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same_state(a[k], b[k]) for k in a)
-    return a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
+# --- what a call changed in place (exercises/effects.py walks its arguments), put back on replay ---
 
 
 def _restore(obj: Any, state: Any) -> None:
@@ -300,7 +269,7 @@ def _decode(encoded: Any, call_inputs: dict, module: types.ModuleType) -> Any:
             object.__setattr__(obj, name, _decode(value, call_inputs, module))
         return obj
     if kind == "input":
-        return _resolve(call_inputs, rest[0])
+        return resolve(call_inputs, rest[0])
     if kind == "tensor":
         tensor, requires_grad = rest
         return tensor.clone().requires_grad_(requires_grad)
@@ -453,8 +422,8 @@ def _recorder(part: Part, name: str, fn: Callable) -> Callable:
             return _run_nested(fn, args, kwargs)
         call_inputs = {"args": list(args), "kwargs": kwargs}
         entry = {"exercise": name, "inputs": fingerprint(call_inputs)}
-        changeables = list(_changeables(call_inputs))
-        before = [_state_of(obj) for _, obj in changeables]
+        changeables = list(changeables(call_inputs))
+        before = [state_of(obj) for _, obj in changeables]
         rng_before = _rng_state()
         try:
             output = _run_nested(fn, args, kwargs)
@@ -466,8 +435,8 @@ def _recorder(part: Part, name: str, fn: Callable) -> Callable:
             return output
         finally:
             entry["effects"] = [
-                (path, _state_of(obj)) for (path, obj), old in zip(changeables, before)
-                if not _same_state(old, _state_of(obj))
+                (path, state_of(obj)) for (path, obj), old in zip(changeables, before)
+                if not same_state(old, state_of(obj))
             ]
             entry["rng"] = _rng_changes(rng_before, _rng_state())
             _session.records[_session.nodeid].append(entry)
@@ -553,7 +522,7 @@ def _replay_call(part: Part, name: str, args: tuple, kwargs: dict) -> Any:
         grading.note_margin(gaps[index], kind="replay")
     call = calls[index]
     for path, state in call["effects"]:
-        _restore(_resolve(call_inputs, path), state)
+        _restore(resolve(call_inputs, path), state)
     _set_rng_state(call["rng"])
     if "error" in call:
         kind, message = call["error"]

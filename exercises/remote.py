@@ -51,6 +51,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
+from exercises import effects
+
 # --- framing: 8-byte length, then the bytes ---
 
 _MAX_MESSAGE = 1 << 28  # 256 MB: far more than any test's tensors
@@ -190,7 +192,7 @@ def _untag(tree: Any, call_inputs: Any, given: types.ModuleType, worker: "Worker
         return dict(pairs)
     if kind == "input" and len(rest) == 1 and _is_path(rest[0]):
         try:
-            return _resolve(call_inputs, rest[0])
+            return effects.resolve(call_inputs, rest[0])
         except (KeyError, IndexError, TypeError):
             raise WorkerProtocolError("an answer refers to an input the call did not have") from None
     if kind in ("dataclass", "namedtuple") and len(rest) == 2 and type(rest[0]) is str:
@@ -238,40 +240,13 @@ def _rebuild_given(kind: str, qualname: str, fields: Any, call_inputs: Any, give
     return obj
 
 
-def _resolve(root: Any, path: list) -> Any:
-    for key in path:
-        root = root[key]
-    return root
+# --- what a call may change in place, on both sides (exercises/effects.py) ---
 
 
-# --- what a call may change in place, on both sides ---
-
-
-def _changeables(value: Any, path: tuple = (), depth: int = 0):
-    """(path, object) for every tensor, module and generator inside a call's arguments."""
-    if isinstance(value, (torch.Tensor, torch.nn.Module, torch.Generator)):
-        yield list(path), value
-    elif depth < 4 and isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _changeables(item, path + (i,), depth + 1)
-    elif depth < 4 and isinstance(value, dict):
-        for key, item in value.items():
-            if type(key) in (str, int):
-                yield from _changeables(item, path + (key,), depth + 1)
-
-
-def _state_of(obj: Any) -> Any:
-    if isinstance(obj, torch.Tensor):
-        return obj.detach().clone()
-    if isinstance(obj, torch.nn.Module):
-        return {k: v.detach().clone() for k, v in obj.state_dict().items()}
-    return obj.get_state().clone()
-
-
-def _same_state(a: Any, b: Any) -> bool:
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same_state(a[k], b[k]) for k in a)
-    return a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
+def _changeables(value: Any) -> list[tuple[list, Any]]:
+    """effects.changeables, with paths as lists of plain keys: they cross between the processes."""
+    return [(list(path), obj) for path, obj in effects.changeables(value)
+            if all(type(key) in (str, int) for key in path)]
 
 
 def _plain_state(state: Any) -> Any:
@@ -624,8 +599,8 @@ class Worker:
         if type(args) is not tuple or type(kwargs) is not dict or not all(type(k) is str for k in kwargs):
             raise WorkerProtocolError("malformed tool call")
         tool_inputs = {"args": list(args), "kwargs": kwargs}
-        changeables = list(_changeables(tool_inputs))
-        before = [_state_of(obj) for _, obj in changeables]
+        changeables = _changeables(tool_inputs)
+        before = [effects.state_of(obj) for _, obj in changeables]
         inputs = [t for t in _flat_tensors(tool_inputs) if t.requires_grad]
         from exercises import golden  # here, not at the top: the worker never needs it
 
@@ -664,15 +639,15 @@ def _apply_changes(call_inputs: dict, changes: Any) -> None:
         if not _is_path(path):
             raise WorkerProtocolError("malformed change path")
         try:
-            obj = _resolve(call_inputs, path)
+            obj = effects.resolve(call_inputs, path)
         except (KeyError, IndexError, TypeError):
             raise WorkerProtocolError("a change to an input the call did not have") from None
         _apply_change(obj, state, "an argument")
 
 
 def _changes_since(changeables: list, before: list) -> list:
-    return [[path, _plain_state(_state_of(obj))] for (path, obj), old in zip(changeables, before)
-            if not _same_state(old, _state_of(obj))]
+    return [[path, _plain_state(effects.state_of(obj))] for (path, obj), old in zip(changeables, before)
+            if not effects.same_state(old, effects.state_of(obj))]
 
 
 def _grad_leaves(call_inputs: Any) -> list[torch.Tensor]:
@@ -889,8 +864,8 @@ def _serve_request(head: tuple, body: Any) -> None:
         _send(_worker.sock, _dumps_plain(("gradients", _backward(head[1], body))))
         return
     call_inputs = body
-    changeables = list(_changeables(call_inputs))
-    before = [_state_of(obj) for _, obj in changeables]
+    changeables = _changeables(call_inputs)
+    before = [effects.state_of(obj) for _, obj in changeables]
     _worker.active.append((changeables, before))
     try:
         fn = _exercise(head[1]) if head[0] == "call" else _worker.handles[head[1]]
