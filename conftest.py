@@ -18,7 +18,9 @@ import numpy as np
 import pytest
 import torch
 
-from exercises import golden, grading, remote
+from exercises import testing
+from exercises.grader import remote
+from exercises.harness import recordings, targets
 from exercises.parts import Part, part_of_path
 
 MUTANTS = "mutants"
@@ -30,21 +32,21 @@ TIMED_OUT = pytest.StashKey[dict]()  # test file -> the exercise that ran out of
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--target",
-        choices=(*grading.TARGETS, MUTANTS),
+        choices=(*targets.TARGETS, MUTANTS),
         default=None,
-        help=f"what the part tests grade (default: ${grading.TARGET_ENV} or 'exercises')",
+        help=f"what the part tests grade (default: ${targets.TARGET_ENV} or 'exercises')",
     )
     parser.addoption("--report-json", default=None, help="write each test's outcome to this JSON file")
-    parser.addoption("--grading-seed", type=int, default=int(os.environ.get(grading.SEED_ENV, "0")),
+    parser.addoption("--grading-seed", type=int, default=int(os.environ.get(testing.SEED_ENV, "0")),
                      help="the tests' inputs as a grading run with this seed draws them (python -m exercises grade "
                           "names its seed); 0, the default, gives the inputs the golden files record")
     parser.addoption("--log-margins", default=None,
                      help="maintainers: write each test's closest comparison, as a fraction of its tolerance, to this JSON file")
-    golden.add_options(parser)
+    recordings.add_options(parser)
 
 
 def target_of(config: pytest.Config) -> str:
-    return config.getoption("--target") or grading.default_target()
+    return config.getoption("--target") or targets.default_target()
 
 
 def _test_part(request: pytest.FixtureRequest) -> Part:
@@ -60,9 +62,9 @@ def _test_part(request: pytest.FixtureRequest) -> Part:
 @pytest.fixture(autouse=True)
 def seeded() -> None:
     """Every test starts from the same random state, so failures reproduce (the grader picks its own seed)."""
-    torch.manual_seed(grading.test_seed)
-    random.seed(grading.test_seed)
-    np.random.seed(grading.test_seed)
+    torch.manual_seed(testing.test_seed)
+    random.seed(testing.test_seed)
+    np.random.seed(testing.test_seed)
 
 
 @pytest.fixture
@@ -71,29 +73,29 @@ def graded(request: pytest.FixtureRequest):
     part = _test_part(request)
     variant = getattr(request, "param", None)
     if variant is not None:
-        return grading.variant_module(part, grading.exercise_of_test_file(Path(request.node.path)), variant)
-    in_worker = request.config.stash.get(grading.IN_WORKER, None)
-    if in_worker is not None:  # the grader: the learner's code runs in a sandboxed process (exercises/remote.py)
+        return targets.variant_module(part, targets.exercise_of_test_file(Path(request.node.path)), variant)
+    in_worker = request.config.stash.get(targets.IN_WORKER, None)
+    if in_worker is not None:  # the grader: the learner's code runs in a sandboxed process (exercises/grader/remote.py)
         return in_worker
     target = target_of(request.config)
     problem = request.config.stash[IMPORT_PROBLEMS].get(part.folder) if target == "exercises" else None
     if problem:
         pytest.fail(problem, pytrace=False)
-    return grading.load_target(part, target)
+    return targets.load_target(part, target)
 
 
 @pytest.fixture
 def reference(request: pytest.FixtureRequest):
     """The reference solutions of the test's part, or their recorded outputs where solutions/ is absent."""
-    return golden.reference(request, _test_part(request))
+    return recordings.reference(request, _test_part(request))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if target_of(metafunc.config) != MUTANTS or "graded" not in metafunc.fixturenames:
         return
     path = Path(metafunc.definition.path)
-    part, name = part_of_path(path), grading.exercise_of_test_file(path)
-    variants = [grading.STUB, *grading.mutants_of(part).get(name, {})]
+    part, name = part_of_path(path), targets.exercise_of_test_file(path)
+    variants = [targets.STUB, *targets.mutants_of(part).get(name, {})]
     metafunc.parametrize("graded", variants, indirect=True, ids=[f"variant={v}" for v in variants])
 
 
@@ -116,10 +118,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if part is None:
             item.add_marker(skip)
         elif (target_of(config) == "exercises" and "graded" in getattr(item, "fixturenames", ())
-              and grading.IN_WORKER not in config.stash):  # the grader's worker reports on the import itself
+              and targets.IN_WORKER not in config.stash):  # the grader's worker reports on the import itself
             problems = config.stash[IMPORT_PROBLEMS]
             if part.folder not in problems:
-                problems[part.folder] = grading.import_problem(part)
+                problems[part.folder] = targets.import_problem(part)
             if problems[part.folder] and part.folder in reported:
                 item.add_marker(pytest.mark.skip(reason=f"{part.short}: exercises.py does not import (see the first failure)"))
             reported.add(part.folder)
@@ -215,25 +217,25 @@ class _JsonReport:
 
 
 class _MarginLog:
-    """How close each test's comparisons came to their tolerance (1.0: at the limit; see grading.margins)."""
+    """How close each test's comparisons came to their tolerance (1.0: at the limit; see testing.margins)."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        grading.margins = {}
+        testing.margins = {}
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
-        grading.current_test = nodeid
+        testing.current_test = nodeid
 
     def pytest_sessionfinish(self) -> None:
-        Path(self.path).write_text(json.dumps(grading.margins, indent=1))
+        Path(self.path).write_text(json.dumps(testing.margins, indent=1))
 
 
 def pytest_configure(config: pytest.Config) -> None:
     # Tests use tiny tensors: one thread is as fast on a quiet machine and 2-4x faster on a busy
     # one, where two torch threads wait for each other (parts 0-3 on 2 cores at load 7: 9 s vs 26-36 s).
     torch.set_num_threads(1)
-    grading.test_seed = config.getoption("--grading-seed")
-    golden.configure(config)
+    testing.test_seed = config.getoption("--grading-seed")
+    recordings.configure(config)
     path = config.getoption("--report-json")
     if path:
         config.pluginmanager.register(_JsonReport(path, config.rootpath), "report-json")
@@ -242,4 +244,4 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    golden.unconfigure()
+    recordings.unconfigure()

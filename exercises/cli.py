@@ -5,7 +5,7 @@
     python -m exercises watch [part0]         # rerun the current exercise's tests on every save
     python -m exercises replicate part0       # run part 0's experiment on your code
     python -m exercises replicate part0 --target solutions --quick
-    python -m exercises grade SUBMISSION_DIR --out result.json   # teachers (exercises/grade.py)
+    python -m exercises grade SUBMISSION_DIR --out result.json   # teachers (exercises/grader/grade.py)
 """
 
 import argparse
@@ -24,12 +24,12 @@ from pathlib import Path
 
 # No torch here (nor anything that imports it): the progress view answers from its cache in a
 # fraction of a second, and importing torch alone takes seconds on a busy machine.
-from exercises import grade as grader
+from exercises.grader import grade as grader
+from exercises.harness.stubs import exercise_functions
 from exercises.parts import PARTS, ROOT, Part, PartNotBuilt, UnknownPart, built_part, built_parts, exercise_file_stem
-from exercises.stubgen import exercise_functions
 
 CACHE_DIR = ROOT / ".cache"  # git-ignored: test results per part, keyed by the files they depend on
-HARNESS = (ROOT / "conftest.py", *sorted((ROOT / "exercises").glob("*.py")))  # the harness and the toolkit
+HARNESS = (ROOT / "conftest.py", *sorted(f for f in (ROOT / "exercises").rglob("*.py") if "__pycache__" not in f.parts))  # the harness and the toolkit
 
 
 def _test_file(part: Part, qualname: str) -> Path:
@@ -83,17 +83,17 @@ class Status:
 # --- cached results: nothing runs again until a file the results depend on changes ---
 
 
-def fingerprint_files(part: Part) -> list[Path]:
+def files_results_depend_on(part: Part) -> list[Path]:
     """Everything `part`'s test results depend on: the Python files in its folder (exercises.py,
     tests, helpers), its solutions or recorded outputs, and the harness."""
     files = sorted(f for f in part.path.rglob("*.py") if "__pycache__" not in f.parts)
     return files + [f for f in (part.solutions_path, part.tests_path / "golden.pt", *HARNESS) if f.exists()]
 
 
-def fingerprint(part: Part, target: str) -> str:
-    """A hash of `target` and the contents of fingerprint_files(part)."""
+def results_key(part: Part, target: str) -> str:
+    """A hash of `target` and the contents of files_results_depend_on(part)."""
     digest = hashlib.sha256(target.encode())
-    for f in fingerprint_files(part):
+    for f in files_results_depend_on(part):
         digest.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes())
     return digest.hexdigest()
 
@@ -112,11 +112,11 @@ def load_cache(target: str) -> dict:
 def cached_results(part: Part, target: str, key: str | None = None) -> dict | None:
     """`part`'s cached results if nothing changed since they were recorded, else None."""
     entry = load_cache(target).get(part.short)
-    return entry["results"] if entry and entry.get("key") == (key or fingerprint(part, target)) else None
+    return entry["results"] if entry and entry.get("key") == (key or results_key(part, target)) else None
 
 
 def store_results(part: Part, target: str, key: str, results: dict) -> None:
-    """Records a complete set of `part`'s results, valid while its fingerprint is `key`."""
+    """Records a complete set of `part`'s results, valid while its results_key is `key`."""
     if not results:  # pytest was interrupted or could not start: nothing worth keeping
         return
     cache = load_cache(target)
@@ -158,7 +158,7 @@ def collect_results(parts: list[Part], target: str) -> dict:
     pytest run over every changed part (skipped for a part whose exercises.py does not compile)."""
     results, stale = {}, []
     for part in parts:
-        key = fingerprint(part, target)
+        key = results_key(part, target)
         cached = cached_results(part, target, key)
         if cached is not None:
             results |= cached
@@ -224,7 +224,7 @@ def progress(args: argparse.Namespace) -> int:
 
 def check(args: argparse.Namespace) -> int:
     part = built_part(args.part)
-    key = fingerprint(part, args.target)  # before the run: a save during it makes the results stale
+    key = results_key(part, args.target)  # before the run: a save during it makes the results stale
     paths = [_test_file(part, name) for name in _matching(part, args.exercise)]
     results = _run_pytest(paths, args.target, extra=["-q", "--no-header", "-rN"], quiet=False)
     print()
@@ -350,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(command=replicate)
     for p in sub.choices.values():
         p.add_argument("--target", choices=("exercises", "solutions"), default=argparse.SUPPRESS)
-    p = sub.add_parser("grade", help="teachers: grade a learner's submission (see exercises/grade.py)")
+    p = sub.add_parser("grade", help="teachers: grade a learner's submission (see exercises/grader/grade.py)")
     grader.build_parser(p).set_defaults(command=grader.run)
     return parser
 

@@ -1,6 +1,6 @@
 # Your exercises. Replace each `raise NotImplementedError` with your code, one function at a
 # time, and run `python -m exercises check part0` (or pytest on one test file) for feedback.
-# Generated from solutions/part0_mnist.py by `python -m exercises.stubgen`: edit the solutions.
+# Generated from solutions/part0_mnist.py by `python -m exercises.maintain stubs`: edit the solutions.
 """Part 0: weights are interpretable. A linear MNIST classifier's weights are ten pictures.
 
 Work through the functions marked @exercise in order; the others are given.
@@ -13,7 +13,7 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
-from exercises.grading import exercise
+from exercises import exercise
 
 N_PIXELS = 28 * 28
 N_CLASSES = 10

@@ -16,7 +16,7 @@ import torch
 from tqdm.auto import tqdm
 
 from exercises.data import load_mnist
-from exercises.grading import load_target
+from exercises.harness.targets import load_target
 from exercises.plotting import image_grid, save_png_grid, save_report
 from exercises.threads import cpu_threads
 

@@ -1,6 +1,6 @@
 # Your exercises. Replace each `raise NotImplementedError` with your code, one function at a
 # time, and run `python -m exercises check part1` (or pytest on one test file) for feedback.
-# Generated from solutions/part1_superposition.py by `python -m exercises.stubgen`: edit the solutions.
+# Generated from solutions/part1_superposition.py by `python -m exercises.maintain stubs`: edit the solutions.
 """Part 1: features are not neurons. Toy models of superposition (Elhage et al. 2022).
 
 A toy model squeezes n sparse features x into m < n hidden dimensions, h = W x, and reads them
@@ -21,7 +21,7 @@ from einops import einsum
 from jaxtyping import Float, Int
 from torch import Tensor, nn
 
-from exercises.grading import exercise
+from exercises import exercise
 
 NOT_REPRESENTED, DEDICATED, SUPERPOSITION = 0, 1, 2  # the phases of classify_phase
 PHASE_NAMES = ("extra feature not represented", "extra feature gets the dimension", "superposition")

@@ -26,7 +26,7 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from exercises.device import get_device
-from exercises.grading import load_target
+from exercises.harness.targets import load_target
 from exercises.plotting import save_report
 from exercises.threads import cpu_threads
 

@@ -1,6 +1,6 @@
 # Your exercises. Replace each `raise NotImplementedError` with your code, one function at a
 # time, and run `python -m exercises check part2` (or pytest on one test file) for feedback.
-# Generated from solutions/part2_grokking.py by `python -m exercises.stubgen`: edit the solutions.
+# Generated from solutions/part2_grokking.py by `python -m exercises.maintain stubs`: edit the solutions.
 """Part 2: models learn algorithms. Reverse-engineer a transformer that grokked modular addition.
 
 A one-layer transformer is trained on a + b mod p from 30% of all pairs (Nanda et al. 2023). It
@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from jaxtyping import Float, Int
 from torch import Tensor
 
-from exercises.grading import exercise
+from exercises import exercise
 
 
 def fourier_basis_names(p: int) -> list[str]:

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from plotly.subplots import make_subplots
 from tqdm.auto import tqdm
 
-from exercises.grading import load_target
+from exercises.harness.targets import load_target
 from exercises.plotting import save_report
 from part2_grokking.model import PAPER_SCHEDULE, Config, load_into, to_bridge, train
 

@@ -1,6 +1,6 @@
 # Your exercises. Replace each `raise NotImplementedError` with your code, one function at a
 # time, and run `python -m exercises check part3` (or pytest on one test file) for feedback.
-# Generated from solutions/part3_induction.py by `python -m exercises.stubgen`: edit the solutions.
+# Generated from solutions/part3_induction.py by `python -m exercises.maintain stubs`: edit the solutions.
 """Part 3: induction heads (Olsson et al. 2022). Find them, test them, and watch one form.
 
 An induction head completes patterns: having seen "... A B ... A", it attends from the second A
@@ -27,7 +27,7 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
-from exercises.grading import exercise
+from exercises import exercise
 
 Head = tuple[int, int]  # (layer, head)
 

@@ -1,6 +1,6 @@
 # Your exercises. Replace each `raise NotImplementedError` with your code, one function at a
 # time, and run `python -m exercises check part4` (or pytest on one test file) for feedback.
-# Generated from solutions/part4_ioi.py by `python -m exercises.stubgen`: edit the solutions.
+# Generated from solutions/part4_ioi.py by `python -m exercises.maintain stubs`: edit the solutions.
 """Part 4: the indirect-object-identification circuit (Wang et al. 2022), found and verified causally.
 
 "When Mary and John went to the store, John gave a drink to" -> " Mary". To finish this sentence
@@ -34,7 +34,7 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
-from exercises.grading import exercise
+from exercises import exercise
 
 Head = tuple[int, int]  # (layer, head)
 Hook = tuple[str, Callable]  # (hook name, fn(activation, hook) -> activation)

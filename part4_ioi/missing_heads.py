@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from tqdm.auto import tqdm
 
-from exercises.grading import load_target
+from exercises.harness.targets import load_target
 from exercises.models import load_model
 from exercises.threads import cpu_threads
 from part4_ioi.replicate import CIRCUIT_FILE, FULL, HERE, ioi_data

@@ -1,6 +1,6 @@
 # Your exercises. Replace each `raise NotImplementedError` with your code, one function at a
 # time, and run `python -m exercises check part5` (or pytest on one test file) for feedback.
-# Generated from solutions/part5_sae.py by `python -m exercises.stubgen`: edit the solutions.
+# Generated from solutions/part5_sae.py by `python -m exercises.maintain stubs`: edit the solutions.
 """Part 5: sparse autoencoders (Cunningham et al. 2023). Dictionary learning finds features.
 
 A model represents more features than it has dimensions (part 1: superposition), so its neurons
@@ -26,7 +26,7 @@ import torch
 from jaxtyping import Bool, Float, Int
 from torch import Tensor, nn
 
-from exercises.grading import exercise
+from exercises import exercise
 
 RESAMPLE_INPUTS = 4096  # how many activations train_sae scores when it resamples dead features
 SAE_WEIGHTS_FILENAME, SAE_CFG_FILENAME = "sae_weights.safetensors", "cfg.json"  # SAELens's names

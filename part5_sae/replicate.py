@@ -26,7 +26,7 @@ from tqdm.auto import tqdm
 
 from exercises.data import load_moby_dick
 from exercises.device import get_device
-from exercises.grading import load_target
+from exercises.harness.targets import load_target
 from exercises.models import INSTALL_SMOLLM2, LOAD_SECONDS, load_model, smollm2_available
 from exercises.plotting import save_report
 from exercises.threads import cpu_threads

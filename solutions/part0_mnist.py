@@ -10,7 +10,7 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
-from exercises.grading import exercise
+from exercises import exercise
 
 N_PIXELS = 28 * 28
 N_CLASSES = 10

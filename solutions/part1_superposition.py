@@ -18,7 +18,7 @@ from einops import einsum
 from jaxtyping import Float, Int
 from torch import Tensor, nn
 
-from exercises.grading import exercise
+from exercises import exercise
 
 NOT_REPRESENTED, DEDICATED, SUPERPOSITION = 0, 1, 2  # the phases of classify_phase
 PHASE_NAMES = ("extra feature not represented", "extra feature gets the dimension", "superposition")

@@ -24,7 +24,7 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
-from exercises.grading import exercise
+from exercises import exercise
 
 Head = tuple[int, int]  # (layer, head)
 

@@ -31,7 +31,7 @@ import torch
 from jaxtyping import Float, Int
 from torch import Tensor
 
-from exercises.grading import exercise
+from exercises import exercise
 
 Head = tuple[int, int]  # (layer, head)
 Hook = tuple[str, Callable]  # (hook name, fn(activation, hook) -> activation)

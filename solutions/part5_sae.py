@@ -23,7 +23,7 @@ import torch
 from jaxtyping import Bool, Float, Int
 from torch import Tensor, nn
 
-from exercises.grading import exercise
+from exercises import exercise
 
 RESAMPLE_INPUTS = 4096  # how many activations train_sae scores when it resamples dead features
 SAE_WEIGHTS_FILENAME, SAE_CFG_FILENAME = "sae_weights.safetensors", "cfg.json"  # SAELens's names

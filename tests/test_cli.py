@@ -52,17 +52,17 @@ def test_unchanged_parts_come_from_the_cache(fake_pytest, monkeypatch):
     cli.collect_results([part], "exercises")
     cli.collect_results([part], "exercises")
     assert len(fake_pytest.calls) == 1, "the second view ran the tests again although nothing changed"
-    monkeypatch.setattr(cli, "fingerprint", lambda part, target: "a file changed")
+    monkeypatch.setattr(cli, "results_key", lambda part, target: "a file changed")
     cli.collect_results([part], "exercises")
     assert len(fake_pytest.calls) == 2, "a changed file must invalidate the cached results"
 
 
-def test_fingerprint_covers_what_the_results_depend_on():
+def test_results_key_covers_what_the_results_depend_on():
     part = find_part("part0")
-    files = cli.fingerprint_files(part)
+    files = cli.files_results_depend_on(part)
     for needed in (part.exercises_path, part.solutions_path, part.tests_path / "test_linear_forward.py", *cli.HARNESS):
         assert needed in files, f"{needed} is not in the progress cache's key"
-    assert cli.fingerprint(part, "solutions") != cli.fingerprint(part, "exercises")
+    assert cli.results_key(part, "solutions") != cli.results_key(part, "exercises")
 
 
 def test_syntax_error_is_named_with_its_line(tmp_path):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from exercises import grade
+from exercises.grader import grade
 from exercises.parts import ROOT, find_part
 
 PARTS = [find_part("0"), find_part("1")]

@@ -10,7 +10,7 @@ real `python -m exercises grade`, as a teacher would. Every case then checks:
   4. an honest part graded in the same run (the part-1 solutions beside the part-0 attack) gets
      full marks, and a last case grades honest part 0 after all the attacks.
 Most of these attacks gained points against the old in-process grader; here the learner's code
-runs in a sandboxed worker that only answers calls with plain data (exercises/remote.py).
+runs in a sandboxed worker that only answers calls with plain data (exercises/grader/remote.py).
 """
 
 import base64
@@ -27,17 +27,17 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import textwrap
+import threading
 import time
 from pathlib import Path
 
 import pytest
 import torch
 
-from exercises import grade, sandbox
+from exercises.grader import grade, sandbox
+from exercises.harness.stubs import exercise_names
 from exercises.parts import ROOT, find_part
-from exercises.stubgen import exercise_names
 
 PART0, PART1 = find_part("0"), find_part("1")
 NAMES0 = exercise_names(PART0.solutions_path.read_text())
@@ -97,14 +97,14 @@ def _pytest_always_passes():
 
 
 def _checks_accept_anything():
-    from exercises import grading
+    from exercises import testing
     for name in ("check_tensor", "check_close", "check"):
-        setattr(grading, name, lambda *args, **kwargs: None)
-    grading.call_graded = lambda fn, *args, changes=(), returns=None, **kwargs: fn(*args, **kwargs)
+        setattr(testing, name, lambda *args, **kwargs: None)
+    testing.call_graded = lambda fn, *args, changes=(), returns=None, **kwargs: fn(*args, **kwargs)
 
 
 def _recorder_records_passes():
-    from exercises import grade
+    from exercises.grader import grade
     grade._Events.pytest_runtest_logreport = lambda self, report: self.write(
         event="test", nodeid=report.nodeid, when="call", outcome="passed", message="")
     grade._exercise_result = lambda part, name, *args: grade.ExerciseResult(part.short, name, True)
@@ -113,7 +113,7 @@ def _recorder_records_passes():
 
 
 def _remote_trusts_everything():
-    from exercises import remote
+    from exercises.grader import remote
     remote._untag = lambda tree, *args: tree
     remote._loads_plain = lambda data: __import__("pickle").loads(data)
 
@@ -145,10 +145,10 @@ def _torch_lies():
 
 
 def _modules_swapped():
-    fake = _types.ModuleType("exercises.grading")
+    fake = _types.ModuleType("exercises.testing")
     fake.check_tensor = fake.check_close = fake.check = lambda *args, **kwargs: None
     fake.call_graded = lambda fn, *args, **kwargs: fn(*args)
-    _sys.modules["exercises.grading"] = fake
+    _sys.modules["exercises.testing"] = fake
     _sys.modules["conftest"] = _types.ModuleType("conftest")
     _sys.modules["solutions.part0_mnist"] = _sys.modules[__name__]
 
@@ -296,7 +296,7 @@ _writes = [
     ("@ROOT@/part1_superposition/tests/golden.pt", "w", "forged"),
     ("@ROOT@/solutions/part0_mnist.py", "a", "\nraise SystemExit\n"),
     ("@ROOT@/solutions/zzatk@TAG@.py", "w", "x = 1\n"),
-    ("@ROOT@/exercises/grading.py", "a", "\ncheck_tensor = lambda *args, **kwargs: None\n"),
+    ("@ROOT@/exercises/testing.py", "a", "\ncheck_tensor = lambda *args, **kwargs: None\n"),
     ("@ROOT@/pyproject.toml", "a", "\n[tool.zzatk@TAG@]\n"),
     ("@ROOT@/zzatk@TAG@", "w", "x"),
     ("/work/zzatk@TAG@", "w", "x"),
@@ -509,7 +509,7 @@ def mlp_forward(images, W1, b1, W2, b2):
 # here, so the attack needs no file; it also tries to load golden.pt from the worker's copy and the
 # teacher's. Where the table has no answer, each exercise escapes its own way: pytest.skip, xfail,
 # exit, importorskip, unittest's SkipTest, sys.exit, KeyboardInterrupt, a BaseException, os._exit.
-# TABLE_KEY describes a call's inputs compactly (tensors by shape and four sums, as golden.py does) and
+# TABLE_KEY describes a call's inputs compactly (tensors by shape and four sums, as recordings.py does) and
 # reads golden.pt's recorded calls in that form; the test's table builder uses it too.
 TABLE_KEY = r"""
 import hashlib as _hashlib
@@ -538,17 +538,17 @@ def _key(args, kwargs):
     return _describe({"args": list(args), "kwargs": dict(kwargs)})
 
 
-def _from_golden(fingerprint):
-    # golden.py's fingerprint of a call as _describe would give it (entries become the four sums)
-    if isinstance(fingerprint, tuple) and fingerprint[:1] == ("callable",):
+def _from_golden(described):
+    # recordings.py's description of a call's inputs as _describe would give it (entries become the four sums)
+    if isinstance(described, tuple) and described[:1] == ("callable",):
         return ("value", None)
-    if isinstance(fingerprint, tuple) and fingerprint[:1] == ("tensor",) and fingerprint[3] == "entries":
-        return fingerprint[:3] + ("summary", _describe(fingerprint[4])[4])
-    if isinstance(fingerprint, tuple) and fingerprint[:1] == ("tensor",) and fingerprint[3] == "summary":
-        return fingerprint[:4] + ([float(x) for x in fingerprint[4]],)
-    if isinstance(fingerprint, (tuple, list)):
-        return type(fingerprint)(_from_golden(x) for x in fingerprint)
-    return fingerprint
+    if isinstance(described, tuple) and described[:1] == ("tensor",) and described[3] == "entries":
+        return described[:3] + ("summary", _describe(described[4])[4])
+    if isinstance(described, tuple) and described[:1] == ("tensor",) and described[3] == "summary":
+        return described[:4] + ([float(x) for x in described[4]],)
+    if isinstance(described, (tuple, list)):
+        return type(described)(_from_golden(x) for x in described)
+    return described
 
 
 def _decoded(encoded):
@@ -661,7 +661,7 @@ for _address in ("\0zzsock@SOCK@", "/tmp/zzsock@SOCK@"):
 FORGED_MESSAGES = r'''
 import io as _io, os as _os, pickle as _pickle, struct as _struct, sys as _sys, time as _time
 import torch as _torch
-from exercises import remote as _remote
+from exercises.grader import remote as _remote
 
 _FD = int(_sys.argv[-1])
 

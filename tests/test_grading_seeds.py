@@ -1,6 +1,6 @@
 """A correct solution passes whatever the grading seed (python -m exercises grade draws one per run).
 
-The grader moves every seed the tests write down (exercises.grading.grading_seed), so a test
+The grader moves every seed the tests write down (exercises.testing.grading_seed), so a test
 must not hold only for the inputs of seed 0: this runs every part's tests on the solutions under
 other seeds, as a grading run would draw them. (Twenty seeds, by hand: see the README.)
 """
@@ -46,5 +46,5 @@ def test_every_seed_a_test_writes_goes_through_grading_seed():
     edition (tests/golden.pt) would then earn the points without any code."""
     bare = [where for part in built_parts() for path in sorted(part.tests_path.rglob("*.py"))
             for where in _literal_seeds(path)]
-    assert not bare, ("write these seeds as grading_seed(N) (from exercises.grading), so a grading run moves "
+    assert not bare, ("write these seeds as grading_seed(N) (from exercises.testing), so a grading run moves "
                       f"them: {bare}")

@@ -10,7 +10,7 @@ import torch
 
 from exercises import data
 from exercises.cli import main as cli_main
-from exercises.grading import call_graded, check_tensor
+from exercises.testing import call_graded, check_tensor
 from exercises.parts import ROOT
 
 

@@ -6,9 +6,10 @@ import tomllib
 
 import pytest
 
-from exercises import parts, stubgen
+from exercises import parts
+from exercises.harness import stubs
+from exercises.harness.stubs import exercise_names
 from exercises.parts import PARTS, ROOT, unregistered_parts
-from exercises.stubgen import exercise_names
 
 
 def test_every_part_on_disk_is_registered():
@@ -43,5 +44,5 @@ def test_generators_refuse_an_unregistered_part(tmp_path, monkeypatch, capsys):
     (tmp_path / "part8_notes.md").write_text("")  # not a lesson folder
     assert unregistered_parts(tmp_path) == ["part8_other", "part9_new"]
     monkeypatch.setattr(parts, "ROOT", tmp_path)
-    assert stubgen.main(["--check"]) == 2
+    assert stubs.main(["--check"]) == 2
     assert "part8_other, part9_new not in PARTS" in capsys.readouterr().err

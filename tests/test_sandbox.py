@@ -1,4 +1,4 @@
-"""The grader's worker sandbox (exercises/sandbox.py), probed from inside by a learner's file.
+"""The grader's worker sandbox (exercises/grader/sandbox.py), probed from inside by a learner's file.
 
 Each case starts a real worker on a course copy whose exercises.py looks around while it is
 imported and reports what it found as its import error (the one message a worker sends before
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from exercises import remote, sandbox
+from exercises.grader import remote, sandbox
 from exercises.parts import ROOT
 
 pytestmark = pytest.mark.timeout(120)

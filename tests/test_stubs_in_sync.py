@@ -5,7 +5,7 @@ import ast
 import pytest
 
 from exercises.parts import built_parts
-from exercises.stubgen import exercise_functions, expected_stub, is_exercise_decorator
+from exercises.harness.stubs import exercise_functions, expected_stub, is_exercise_decorator
 
 PARTS = built_parts()
 
@@ -17,7 +17,7 @@ def part(request):
 
 def test_exercises_file_is_generated_from_solutions(part):
     assert part.exercises_path.read_text(encoding="utf-8") == expected_stub(part), (
-        f"{part.exercises_path} is out of date with solutions/{part.folder}.py: run python -m exercises.stubgen"
+        f"{part.exercises_path} is out of date with solutions/{part.folder}.py: run python -m exercises.maintain stubs"
     )
 
 

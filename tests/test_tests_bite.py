@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from exercises.grading import exercise_file_stem, mutants_of
-from exercises.parts import ROOT, built_parts
-from exercises.stubgen import exercise_names
+from exercises.harness.stubs import exercise_names
+from exercises.harness.targets import mutants_of
+from exercises.parts import ROOT, built_parts, exercise_file_stem
 
 PARTS = built_parts()
 pytestmark = pytest.mark.timeout(1800)  # one pytest run over every part, stubs and mutants

@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check, check_tensor, grading_seed
+from exercises.testing import call_graded, check, check_tensor, grading_seed
 
 HINT = ("one generator for the whole run, Adam on model.parameters(), losses.sum().backward(), "
         "optimizer.step() then optimizer.zero_grad(); record each step's losses before its update.")

@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check
+from exercises.testing import call_graded, check
 
 
 def test_matches_reference(graded, reference):

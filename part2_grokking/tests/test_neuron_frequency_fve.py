@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from exercises.grading import call_graded, check, check_tensor
+from exercises.testing import call_graded, check, check_tensor
 
 
 def _waves(p):

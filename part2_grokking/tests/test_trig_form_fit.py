@@ -2,7 +2,7 @@ import math
 
 import torch
 
-from exercises.grading import call_graded, check_close, check_tensor
+from exercises.testing import call_graded, check_close, check_tensor
 
 
 def _cos_form(p, freqs, alphas):

@@ -4,8 +4,8 @@ from functools import cache
 
 import torch
 
-from exercises.golden import reference_module
-from exercises.grading import grading_seed
+from exercises.harness.recordings import reference_module
+from exercises.testing import grading_seed
 
 
 @cache

@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check_tensor
+from exercises.testing import call_graded, check_tensor
 
 
 def _patterns(batch=2, heads=3, n=8):

@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check_close
+from exercises.testing import call_graded, check_close
 
 
 def test_matches_the_full_vocab_circuit(graded):

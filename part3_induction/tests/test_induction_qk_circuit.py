@@ -2,7 +2,7 @@ from types import SimpleNamespace
 
 import torch
 
-from exercises.grading import call_graded, check_tensor
+from exercises.testing import call_graded, check_tensor
 
 from ._models import tiny_model
 

@@ -19,8 +19,8 @@ from functools import cache
 
 import torch
 
-from exercises.golden import reference_module
-from exercises.grading import check, grading_seed
+from exercises.harness.recordings import reference_module
+from exercises.testing import check, grading_seed
 from exercises.models import bridge_from_hf, hub_offline, toy_tokenizer
 
 VOCAB = 40

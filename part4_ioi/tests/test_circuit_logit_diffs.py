@@ -1,6 +1,6 @@
 import pytest
 
-from exercises.grading import call_graded, check_close
+from exercises.testing import call_graded, check_close
 
 from ._models import SHAPES, batches, tiny_model
 

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from exercises.grading import call_graded, check_close
+from exercises.testing import call_graded, check_close
 
 from ._models import SHAPES, batches, clean_cache, tiny_model
 

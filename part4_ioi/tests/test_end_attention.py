@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check_close, check_tensor
+from exercises.testing import call_graded, check_close, check_tensor
 
 from ._models import batches, clean_cache, tiny_model
 

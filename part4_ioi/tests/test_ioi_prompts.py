@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check, grading_seed
+from exercises.testing import call_graded, check, grading_seed
 
 from ._models import NAMES, TEMPLATES, expect_value_error
 

@@ -1,6 +1,6 @@
 import pytest
 
-from exercises.grading import call_graded, check, check_tensor
+from exercises.testing import call_graded, check, check_tensor
 
 from ._models import ONE_LENGTH, SHAPES, PromiseCheckingForward, batches, tiny_model
 

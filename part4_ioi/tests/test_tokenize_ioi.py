@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check, check_tensor
+from exercises.testing import call_graded, check, check_tensor
 from exercises.models import toy_tokenizer
 
 from ._models import TEMPLATES, VOCAB, expect_value_error, prompts

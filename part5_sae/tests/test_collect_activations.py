@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from exercises.grading import call_graded, check, check_tensor
+from exercises.testing import call_graded, check, check_tensor
 
 from ._tiny import tiny_model, tiny_tokens
 

@@ -1,6 +1,6 @@
 import torch
 
-from exercises.grading import call_graded, check, check_close, grading_seed
+from exercises.testing import call_graded, check, check_close, grading_seed
 
 
 def test_hand_computed(graded):

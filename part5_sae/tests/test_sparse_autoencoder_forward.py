@@ -2,7 +2,7 @@ import json
 
 import torch
 
-from exercises.grading import call_graded, check, check_tensor, grading_seed
+from exercises.testing import call_graded, check, check_tensor, grading_seed
 
 from ._tiny import tiny_sae
 

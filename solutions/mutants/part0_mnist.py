@@ -2,7 +2,7 @@
 
 import torch
 
-from exercises.grading import mutant
+from exercises.testing import mutant
 from solutions import part0_mnist as ref
 
 

@@ -5,7 +5,7 @@ import copy
 import torch
 from einops import einsum
 
-from exercises.grading import mutant
+from exercises.testing import mutant
 from solutions import part1_superposition as ref
 
 

@@ -5,7 +5,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from exercises.grading import mutant
+from exercises.testing import mutant
 from solutions import part2_grokking as ref
 
 

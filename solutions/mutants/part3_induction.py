@@ -5,7 +5,7 @@ import copy
 import einops
 import torch
 
-from exercises.grading import mutant
+from exercises.testing import mutant
 from solutions import part3_induction as ref
 
 

@@ -12,7 +12,7 @@ configuration and the reference all come from here, so nothing else the learner 
 Two processes per part, one trusted. The trusted one runs the part's tests with pytest, holds
 the reference (solutions/, or the recordings where this copy has none), makes every comparison
 and writes the result; it never imports the learner's file. The learner's code runs in a worker
-(exercises/remote.py) inside a sandbox (exercises/sandbox.py): it sees a read-only copy of the
+(exercises/grader/remote.py) inside a sandbox (exercises/grader/sandbox.py): it sees a read-only copy of the
 learners' edition of this one part with the learner's file in it, no solutions/ and no
 recordings; it answers calls with plain data only; it is killed, with everything it started,
 before the result is written. The tests' random inputs come from a grading seed drawn per run
@@ -40,9 +40,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from exercises import sandbox
+from exercises.grader import sandbox
+from exercises.harness.stubs import exercise_names
 from exercises.parts import ROOT, Part, built_parts, exercise_file_stem, find_part
-from exercises.stubgen import exercise_names
 
 POINTS_PER_EXERCISE = 10
 TIME_LIMIT_PER_EXERCISE = 60  # seconds; a part's process is stopped after this times its exercises, plus start-up
@@ -172,14 +172,14 @@ def _run_part(part: Part, course: Path, events_file: Path, settings: Settings, l
     """Runs the part's tests, the learner's code in a worker; returns why the run was stopped early, if it was."""
     command = [
         sys.executable, "-m", "pytest", str(part.tests_path),
-        "-p", "exercises.grade", f"--grade-part={part.folder}", f"--grade-course={course}",
+        "-p", "exercises.grader.grade", f"--grade-part={part.folder}", f"--grade-course={course}",
         f"--grade-events={events_file}", f"--grade-sandbox={settings.sandbox}",
         *([f"--grade-uid={uid}"] if uid is not None else []), "--target=exercises", f"--reference={settings.reference}",
         "-c", str(ROOT / "pyproject.toml"), f"--rootdir={ROOT}", "-p", "no:cacheprovider",
         "-q", "--no-header", "-p", "no:warnings", f"--timeout={settings.time_limit:g}",
     ]
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
-    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1", MECH_INTERP_GRADING_SEED=str(settings.seed))  # grading.SEED_ENV
+    env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1", MECH_INTERP_GRADING_SEED=str(settings.seed))  # testing.SEED_ENV
     with open(tmp / "output.txt", "wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL, start_new_session=True)
@@ -390,7 +390,7 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
                         help="the seed of the tests' random inputs (default: a new one each run; the result names it)")
     parser.add_argument("--sandbox", choices=sandbox.KINDS, default="auto",
                         help="how the learner's code is isolated (default auto: bubblewrap, else an unprivileged "
-                             "user when run as root; see exercises/sandbox.py)")
+                             "user when run as root; see exercises/grader/sandbox.py)")
     return parser
 
 
@@ -443,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
     return run(build_parser().parse_args(argv))
 
 
-# --- inside the trusted grading process: a pytest plugin (-p exercises.grade) ---
+# --- inside the trusted grading process: a pytest plugin (-p exercises.grader.grade) ---
 
 
 class _Events:
@@ -485,7 +485,8 @@ def pytest_addoption(parser) -> None:
 def pytest_configure(config) -> None:
     if not config.getoption("--grade-events"):
         return
-    from exercises import grading, remote
+    from exercises.grader import remote
+    from exercises.harness import targets
 
     events = _Events(config.getoption("--grade-events"))
     config.pluginmanager.register(events, "grade-events")
@@ -497,7 +498,7 @@ def pytest_configure(config) -> None:
                            on_stop=lambda: sandbox.clean_up(kind, uid))
     events.write(event="importing")
     worker.start()  # it imports the learner's file while this process collects the tests
-    config.stash[grading.IN_WORKER] = remote.graded_module(given, exercises_of(part), worker)
+    config.stash[targets.IN_WORKER] = remote.graded_module(given, exercises_of(part), worker)
     _grading[config] = (worker, events)
     config.add_cleanup(worker.stop)
 
@@ -520,10 +521,10 @@ def pytest_collection_finish(session) -> None:
 def given_module(part: Part) -> types.ModuleType:
     """The part's given code, from this pristine copy (the stubs as generated, or as the recordings carry
     them): the trusted side of the graded module, whose exercises the worker runs."""
-    from exercises import golden
-    from exercises.stubgen import expected_stub
+    from exercises.harness import recordings
+    from exercises.harness.stubs import expected_stub
 
-    source = expected_stub(part) if part.solutions_path.exists() else golden.load_golden(part)["stub"]
+    source = expected_stub(part) if part.solutions_path.exists() else recordings.load_golden(part)["stub"]
     filename = f"<given code of {part.folder}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     module = types.ModuleType(f"{part.folder}.exercises", f"the given code of {part.folder}, trusted")

@@ -1,13 +1,13 @@
 """Recorded reference outputs ("golden" files), so the tests work where solutions/ is absent.
 
-The learners' edition of the course (`python -m exercises.classroom student-template`) and the
+The learners' edition of the course (`python -m exercises.editions student-template`) and the
 graders ship without the reference. Their tests still compare with it: each part's
 `tests/golden.pt` holds what every `reference.<exercise>(...)` call returned in every test,
 recorded from the real solutions, and the `reference` fixture replays it.
 
-    python -m exercises.golden             # re-record every built part (after changing its solutions or tests)
-    python -m exercises.golden part1       # one part
-    python -m exercises.golden --check     # exit 1 if a golden file is missing or out of date
+    python -m exercises.maintain record             # re-record every built part (after changing its solutions or tests)
+    python -m exercises.maintain record part1       # one part
+    python -m exercises.maintain record --check     # exit 1 if a golden file is missing or out of date
     pytest part1_superposition --reference=golden   # the tests against the recordings, as the edition runs them
 
 How the replay works:
@@ -22,7 +22,7 @@ How the replay works:
   test computed with the given model can differ in its last bits from the recorded one. So
   inputs match when they differ by at most _RTOL of the tensor's largest entry (plus _ATOL):
   rounding, which scales with the magnitudes a computation goes through, stays far below it
-  (measured across `python -m exercises.kernels --matrix` settings: under 10% of it), while a
+  (measured across `python -m exercises.maintain kernels --matrix` settings: under 10% of it), while a
   wrong answer fed on to the reference is far above it. Of the recorded calls within it, those
   not yet answered come first, the nearest first, so repeated calls replay in order. Why not match by
   call order alone: a test that feeds the graded code's output to the reference would then get
@@ -57,10 +57,11 @@ import numpy as np
 import pytest
 import torch
 
-from exercises import grading, kernels
-from exercises.effects import changeables, resolve, same_state, state_of
+from exercises import testing
+from exercises.harness import kernels, targets
+from exercises.harness.effects import changeables, resolve, same_state, state_of
+from exercises.harness.stubs import exercise_names, expected_stub
 from exercises.parts import PARTS, ROOT, Part, built_part
-from exercises.stubgen import exercise_names, expected_stub
 
 GOLDEN_FILE = "golden.pt"
 FORMAT = 4  # 4: the file says which machine and kernel setting recorded it ("recorded_on")
@@ -87,7 +88,7 @@ def sources_digest(part: Part) -> str:
     return digest.hexdigest()
 
 
-# --- fingerprints of a call's inputs ---
+# --- descriptions of a call's inputs ---
 
 
 def _summary(flat: torch.Tensor) -> torch.Tensor:
@@ -95,7 +96,7 @@ def _summary(flat: torch.Tensor) -> torch.Tensor:
     return torch.stack([flat.sum(), flat.abs().sum(), (flat * flat).sum(), (flat * weights).sum()])
 
 
-def fingerprint(value: Any, summarise: bool = False) -> Any:
+def describe_inputs(value: Any, summarise: bool = False) -> Any:
     """A comparable, storable description of an input (see `input_gap`); a model's weights by summaries."""
     if isinstance(value, torch.Tensor):
         t = value.detach().cpu()
@@ -109,16 +110,16 @@ def fingerprint(value: Any, summarise: bool = False) -> Any:
             return (*described, "entries", flat.clone())
         return (*described, "summary", _summary(flat))
     if isinstance(value, np.ndarray):
-        return fingerprint(torch.from_numpy(np.ascontiguousarray(value)))
+        return describe_inputs(torch.from_numpy(np.ascontiguousarray(value)))
     if isinstance(value, torch.nn.Module):
-        state = {k: fingerprint(v, summarise=True) for k, v in value.state_dict().items()}
+        state = {k: describe_inputs(v, summarise=True) for k, v in value.state_dict().items()}
         return ("module", type(value).__qualname__, state)
     if isinstance(value, torch.Generator):
         return ("generator", hashlib.sha1(value.get_state().numpy().tobytes()).hexdigest())
     if isinstance(value, (list, tuple)):
-        return ("sequence", type(value).__name__, [fingerprint(v) for v in value])
+        return ("sequence", type(value).__name__, [describe_inputs(v) for v in value])
     if isinstance(value, dict):
-        return ("dict", [(repr(k), fingerprint(v)) for k, v in value.items()])
+        return ("dict", [(repr(k), describe_inputs(v)) for k, v in value.items()])
     if isinstance(value, (bool, int, float, str, type(None))):
         return ("value", float(value) if isinstance(value, float) else value)
     if isinstance(value, (np.generic,)):
@@ -131,7 +132,7 @@ def fingerprint(value: Any, summarise: bool = False) -> Any:
 
 
 def input_gap(a: Any, b: Any) -> float:
-    """How far apart two fingerprints are, as a fraction of what float rounding may explain.
+    """How far apart two descriptions of inputs are, as a fraction of what float rounding may explain.
 
     At most 1: the same inputs, computed on another CPU perhaps (see "Replay that survives
     rounding" above); inf: different inputs (another shape, dtype, integer, string or structure).
@@ -178,7 +179,7 @@ def _tensor_gap(kind: str, a: Any, b: Any) -> float:
     return float(((a - b).abs() / allowed).nan_to_num(nan=0.0).max())
 
 
-# --- what a call changed in place (exercises/effects.py walks its arguments), put back on replay ---
+# --- what a call changed in place (exercises/harness/effects.py walks its arguments), put back on replay ---
 
 
 def _restore(obj: Any, state: Any) -> None:
@@ -284,7 +285,7 @@ def _decode(encoded: Any, call_inputs: dict, module: types.ModuleType) -> Any:
         return items if kind == "list" else tuple(items)
     if kind == "dict":
         return {k: _decode(v, call_inputs, module) for k, v in rest[0]}
-    raise GoldenError(f"unknown entry {kind!r} in a golden file: regenerate it with python -m exercises.golden")
+    raise GoldenError(f"unknown entry {kind!r} in a golden file: regenerate it with python -m exercises.maintain record")
 
 
 # --- the session: which reference the tests get ---
@@ -313,8 +314,8 @@ def add_options(parser: pytest.Parser) -> None:
         help="what the tests compare with: the solutions, or their recorded outputs (golden.pt); "
              "auto: the solutions where solutions/ exists",
     )
-    parser.addoption("--record-golden", default=None, help=argparse.SUPPRESS)  # python -m exercises.golden
-    parser.addoption("--golden-dir", default=None, help=argparse.SUPPRESS)  # python -m exercises.kernels --matrix
+    parser.addoption("--record-golden", default=None, help=argparse.SUPPRESS)  # python -m exercises.maintain record
+    parser.addoption("--golden-dir", default=None, help=argparse.SUPPRESS)  # python -m exercises.maintain kernels --matrix
 
 
 def configure(config: pytest.Config) -> None:
@@ -329,7 +330,7 @@ def configure(config: pytest.Config) -> None:
         _session.mode = "golden"
     else:
         _session.mode = "solutions"
-    if _session.mode != "solutions" and grading.test_seed != 0:
+    if _session.mode != "solutions" and testing.test_seed != 0:
         raise pytest.UsageError("--grading-seed needs solutions/: the golden files record the answers to the "
                                 "inputs of seed 0 only")
 
@@ -371,7 +372,7 @@ def reference_module(part: Part | str) -> types.ModuleType:
     """The reference of `part` for code with no test at hand (a test helper building models)."""
     part = built_part(part) if isinstance(part, str) else part
     if _session.mode == "solutions":
-        return grading.load_reference(part)
+        return targets.load_reference(part)
     if part.folder not in _session.modules:
         build = _recording_module if _session.mode == "record" else _replay_module
         _session.modules[part.folder] = build(part)
@@ -421,9 +422,9 @@ def _recorder(part: Part, name: str, fn: Callable) -> Callable:
         if _session.depth > 0 or _called_from_graded():
             return _run_nested(fn, args, kwargs)
         call_inputs = {"args": list(args), "kwargs": kwargs}
-        entry = {"exercise": name, "inputs": fingerprint(call_inputs)}
-        changeables = list(changeables(call_inputs))
-        before = [state_of(obj) for _, obj in changeables]
+        entry = {"exercise": name, "inputs": describe_inputs(call_inputs)}
+        watched = list(changeables(call_inputs))
+        before = [state_of(obj) for _, obj in watched]
         rng_before = _rng_state()
         try:
             output = _run_nested(fn, args, kwargs)
@@ -431,11 +432,11 @@ def _recorder(part: Part, name: str, fn: Callable) -> Callable:
             entry["error"] = (type(error).__name__, str(error))
             raise
         else:
-            entry["output"] = _encode(output, {id(obj): path for path, obj in changeables}, f"{part.short} {name}")
+            entry["output"] = _encode(output, {id(obj): path for path, obj in watched}, f"{part.short} {name}")
             return output
         finally:
             entry["effects"] = [
-                (path, state_of(obj)) for (path, obj), old in zip(changeables, before)
+                (path, state_of(obj)) for (path, obj), old in zip(watched, before)
                 if not same_state(old, state_of(obj))
             ]
             entry["rng"] = _rng_changes(rng_before, _rng_state())
@@ -447,7 +448,7 @@ def _recorder(part: Part, name: str, fn: Callable) -> Callable:
 @contextlib.contextmanager
 def as_graded_codes_call() -> Iterator[None]:
     """Reference calls made inside count as the graded code's own (a tool it was handed calls them):
-    the grader serves its worker's calls of tools this way (exercises/remote.py)."""
+    the grader serves its worker's calls of tools this way (exercises/grader/remote.py)."""
     _session.depth += 1
     try:
         yield
@@ -470,7 +471,7 @@ def load_golden(part: Part) -> dict:
     if part.folder not in _session.goldens:
         path = golden_path(part, _session.golden_dir)
         if not path.exists():
-            raise GoldenError(f"{path} is missing: run python -m exercises.golden {part.short}")
+            raise GoldenError(f"{path} is missing: run python -m exercises.maintain record {part.short}")
         _session.goldens[part.folder] = torch.load(path, weights_only=True)
     return _session.goldens[part.folder]
 
@@ -501,10 +502,10 @@ def _replay_call(part: Part, name: str, args: tuple, kwargs: dict) -> Any:
     if calls is None:
         pytest.fail(
             f"no recorded reference outputs for {_session.nodeid}: the golden file is older than this test "
-            f"(maintainers: python -m exercises.golden {part.short})", pytrace=False,
+            f"(maintainers: python -m exercises.maintain record {part.short})", pytrace=False,
         )
     call_inputs = {"args": list(args), "kwargs": kwargs}
-    wanted = fingerprint(call_inputs)
+    wanted = describe_inputs(call_inputs)
     gaps = {i: input_gap(c["inputs"], wanted) for i, c in enumerate(calls) if c["exercise"] == name}
     candidates = sorted((i for i, gap in gaps.items() if gap <= 1.0), key=lambda i: (i in _session.used, gaps[i], i))
     if not candidates:
@@ -518,8 +519,8 @@ def _replay_call(part: Part, name: str, args: tuple, kwargs: dict) -> Any:
         )
     index = candidates[0]
     _session.used.add(index)
-    if grading.margins is not None:  # maintainers' --log-margins: how close the replay came to refusing
-        grading.note_margin(gaps[index], kind="replay")
+    if testing.margins is not None:  # maintainers' --log-margins: how close the replay came to refusing
+        testing.note_margin(gaps[index], kind="replay")
     call = calls[index]
     for path, state in call["effects"]:
         _restore(resolve(call_inputs, path), state)
@@ -590,7 +591,7 @@ def staleness(part: Part) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m exercises.maintain record", description=__doc__.splitlines()[0])
     parser.add_argument("parts", nargs="*", help="parts to record (default: every built part)")
     parser.add_argument("--check", action="store_true", help="only report golden files that are out of date")
     parser.add_argument("--out-dir", type=Path, help=argparse.SUPPRESS)  # maintainers: record elsewhere (kernels --matrix)
@@ -599,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         stale = [why for why in map(staleness, parts) if why]
         for why in stale:
-            print(f"{why}: run python -m exercises.golden")
+            print(f"{why}: run python -m exercises.maintain record")
         return 1 if stale else 0
     for part in parts:
         path = record(part, args.out_dir)

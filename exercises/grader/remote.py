@@ -1,9 +1,9 @@
 """The learner's code in another process: the grader's worker, and the trusted side that calls it.
 
-The grader (exercises/grade.py) runs a part's tests in a trusted pytest process that never
+The grader (exercises/grader/grade.py) runs a part's tests in a trusted pytest process that never
 imports the learner's file. Its `graded` module is the part's given code, built from the
 pristine course, whose exercise functions and methods are proxies: each call is sent to a worker
-process (sandboxed, see exercises/sandbox.py) that imported the learner's exercises.py, runs it
+process (sandboxed, see exercises/grader/sandbox.py) that imported the learner's exercises.py, runs it
 there, and sends back only plain data.
 
     trusted process                                   worker (learner's code)
@@ -51,7 +51,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from exercises import effects
+from exercises.harness import effects
 
 # --- framing: 8-byte length, then the bytes ---
 
@@ -240,7 +240,7 @@ def _rebuild_given(kind: str, qualname: str, fields: Any, call_inputs: Any, give
     return obj
 
 
-# --- what a call may change in place, on both sides (exercises/effects.py) ---
+# --- what a call may change in place, on both sides (exercises/harness/effects.py) ---
 
 
 def _changeables(value: Any) -> list[tuple[list, Any]]:
@@ -602,10 +602,10 @@ class Worker:
         changeables = _changeables(tool_inputs)
         before = [effects.state_of(obj) for _, obj in changeables]
         inputs = [t for t in _flat_tensors(tool_inputs) if t.requires_grad]
-        from exercises import golden  # here, not at the top: the worker never needs it
+        from exercises.harness import recordings  # here, not at the top: the worker never needs it
 
         try:
-            with torch.enable_grad(), golden.as_graded_codes_call():  # a recorded reference runs the learner's own
+            with torch.enable_grad(), recordings.as_graded_codes_call():  # a recorded reference runs the learner's own
                 result = self.tools[number](*args, **kwargs)
         except Exception as error:  # a tool refusing a wrong input: an error the learner's code sees
             kind = type(error).__name__ if type(error).__name__ in _BUILTIN_ERRORS else "RuntimeError"
@@ -797,7 +797,7 @@ def _proxy(worker: Worker, qualname: str, stub: Callable) -> Callable:
     return in_worker
 
 
-# --- the worker process: python -m exercises.remote COURSE_DIR PART_FOLDER FD ---
+# --- the worker process: python -m exercises.grader.remote COURSE_DIR PART_FOLDER FD ---
 
 
 class _WorkerState:
@@ -985,5 +985,5 @@ def _recv_or_none() -> bytes | None:
         return None
 
 
-if __name__ == "__main__":  # run as exercises.remote, not __main__: pickled arguments refer to that module
-    importlib.import_module("exercises.remote").worker_main(sys.argv[1:])
+if __name__ == "__main__":  # run as exercises.grader.remote, not __main__: pickled arguments refer to that module
+    importlib.import_module("exercises.grader.remote").worker_main(sys.argv[1:])

@@ -28,7 +28,8 @@ from pathlib import Path
 
 import pytest
 
-from exercises import classroom, sandbox
+from exercises import editions
+from exercises.grader import sandbox
 from exercises.parts import ROOT, built_parts, find_part
 
 pytestmark = pytest.mark.timeout(300)
@@ -38,20 +39,20 @@ RUN_LIMIT = 240  # seconds, for one grading run of a bundle
 
 
 def test_workflow_is_up_to_date():
-    assert classroom.WORKFLOW.read_text() == classroom.workflow_text(), (
-        "the grading workflow is out of date: run python -m exercises.classroom workflow"
+    assert editions.WORKFLOW.read_text() == editions.workflow_text(), (
+        "the grading workflow is out of date: run python -m exercises.editions workflow"
     )
 
 
 def test_github_classroom_workflow_is_gone():
-    assert not (ROOT / ".github" / "workflows" / "classroom.yml").exists(), (
+    assert not (ROOT / ".github" / "workflows" / "editions.yml").exists(), (
         "GitHub Classroom was retired: its workflow graded by exit code in files the learner controls"
     )
 
 
 def test_workflow_is_one_job_with_one_grading_run_from_a_pristine_course():
     yaml = pytest.importorskip("yaml")
-    workflow = yaml.safe_load(classroom.WORKFLOW.read_text())
+    workflow = yaml.safe_load(editions.WORKFLOW.read_text())
     (job,) = workflow["jobs"].values()
     runs = [step["run"] for step in job["steps"] if "run" in step]
     grading = [run for run in runs if "-m exercises grade" in run]
@@ -111,8 +112,8 @@ def _processes_mentioning(text: str) -> list[str]:
 @pytest.fixture(scope="module")
 def gradescope_zips(tmp_path_factory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("gradescope")
-    return {"every part": classroom.write_gradescope_zip(out / "autograder.zip"),
-            "parts 0 1": classroom.write_gradescope_zip(out / "autograder-01.zip", ["0", "1"])}
+    return {"every part": editions.write_gradescope_zip(out / "autograder.zip"),
+            "parts 0 1": editions.write_gradescope_zip(out / "autograder-01.zip", ["0", "1"])}
 
 
 @contextmanager
@@ -225,7 +226,7 @@ def test_gradescope_draws_a_new_grading_seed_each_run(gradescope_every_part):
 
 CANARY = """
 import os as _os
-if _os.environ.get("CANARY"):  # test_classroom.py: which copy of the course each grading process runs
+if _os.environ.get("CANARY"):  # test_editions.py: which copy of the course each grading process runs
     with open(_os.environ["CANARY"], "a") as _file:
         _file.write(__file__ + "\\n")
 """
@@ -244,7 +245,7 @@ def attempt(what, path, mode):
 
 attempt("read the solutions", ROOT + "/source/course/solutions/part0_mnist.py", "r")
 attempt("add a test", ROOT + "/source/course/part0_mnist/tests/test_forged.py", "w")
-attempt("change the grader", ROOT + "/source/course/exercises/grade.py", "a")
+attempt("change the grader", ROOT + "/source/course/exercises/grader/grade.py", "a")
 attempt("append to run_autograder", ROOT + "/run_autograder", "a")
 attempt("append to its source", ROOT + "/source/run_autograder", "a")
 attempt("forge results.json", ROOT + "/results/results.json", "w")
@@ -297,7 +298,7 @@ def test_gradescope_grades_with_its_own_course_out_of_the_learners_reach(gradesc
 @pytest.fixture(scope="module")
 def classroom50_bundle(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("classroom50")
-    script, _archive = classroom.write_classroom50_bundle(out, ["0", "1"])
+    script, _archive = editions.write_classroom50_bundle(out, ["0", "1"])
     return script
 
 
@@ -311,12 +312,12 @@ def _has_no_reference(names: list[str]) -> None:
 
 
 def test_classroom50_bundle(tmp_path):
-    script, archive = classroom.write_classroom50_bundle(tmp_path)
+    script, archive = editions.write_classroom50_bundle(tmp_path)
     assert script.name == "autograder.py" and script.stat().st_mode & stat.S_IXUSR
     text = script.read_text()
     compile(text, str(script), "exec")
     assert '"result.json", "release-body.md"' in text and "unlink" in text, "a committed result.json must not count"
-    assert "__PARTS__" not in text and "PARTS = []" in text and f'TORCH = "{classroom.TORCH}"' in text
+    assert "__PARTS__" not in text and "PARTS = []" in text and f'TORCH = "{editions.TORCH}"' in text
     with tarfile.open(archive) as tar:
         _has_no_reference(tar.getnames())
 

@@ -1,32 +1,23 @@
-"""Grading helpers: which implementation is graded, and comparisons whose failures teach.
+"""What part tests call: graded calls that cannot corrupt the reference, and comparisons whose
+failures teach.
 
 Part tests use the ``graded`` and ``reference`` fixtures (conftest.py) and these helpers:
 
     out = call_graded(graded.linear_forward, x, W, b)        # inputs copied; in-place edits caught
     check_tensor(out, reference.linear_forward(x, W, b), what="linear_forward(x, W, b)")
+
+Every seed a test writes is ``grading_seed(N)``, and every input chosen without a seed is
+``grading_pick((...))``, so that a grading run moves them away from the recorded ones.
 """
 
 import copy
-import importlib
 import inspect
-import os
-import traceback
-import types
-from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import pytest
 import torch
 
-from exercises.parts import Part, built_part, exercise_file_stem, part_of_path
-from exercises.stubgen import exercise_names, expected_stub
-
-TARGET_ENV = "MECH_INTERP_TARGET"
-TARGETS = ("exercises", "solutions")
-STUB = "stub"  # the variant id of the generated stubs in --target=mutants runs
-# The grader (exercises/grade.py): the graded module whose exercises run in the sandboxed worker, and the
-# seed every test starts from (0 elsewhere; a grading run draws its own, so the graded inputs are new).
-IN_WORKER = pytest.StashKey[types.ModuleType]()
+# The seed every test starts from: 0, except in a grading run, which draws its own so the graded inputs are new.
 test_seed = 0
 SEED_ENV = "MECH_INTERP_GRADING_SEED"  # how the grader hands its seed to pytest (an argument would show in /proc)
 
@@ -47,12 +38,6 @@ def grading_pick(choices: Sequence[Any]) -> Any:
     return choices[0] if test_seed == 0 else choices[1 + test_seed % (len(choices) - 1)]
 
 
-def exercise(fn: Callable) -> Callable:
-    """Marks a function as an exercise: the learner writes its body. Changes nothing at run time."""
-    fn.__exercise__ = True
-    return fn
-
-
 def mutant(of: str, why: str) -> Callable[[Callable], Callable]:
     """Marks a known-wrong version of exercise `of`; the course checks its tests catch it."""
 
@@ -61,101 +46,6 @@ def mutant(of: str, why: str) -> Callable[[Callable], Callable]:
         return fn
 
     return mark
-
-
-def default_target() -> str:
-    target = os.environ.get(TARGET_ENV, "exercises")
-    if target not in TARGETS:
-        raise ValueError(f"{TARGET_ENV}={target!r}: use one of {', '.join(TARGETS)}")
-    return target
-
-
-def load_target(part: Part | str, target: str | None = None) -> types.ModuleType:
-    """The module graded for `part`: the learner's exercises.py or the reference solutions."""
-    part = built_part(part) if isinstance(part, str) else part
-    target = target or default_target()
-    if target not in TARGETS:
-        raise ValueError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
-    name = f"{part.folder}.exercises" if target == "exercises" else f"solutions.{part.folder}"
-    return importlib.import_module(name)
-
-
-def import_problem(part: Part) -> str | None:
-    """Why the learner's exercises.py of `part` does not import, in a line or three; None if it does.
-
-    The file is compiled first, so a syntax error is reported at its line without running anything.
-    """
-    path = part.exercises_path
-    try:
-        compile(path.read_text(encoding="utf-8"), str(path), "exec")
-    except SyntaxError as error:
-        text = (error.text or "").rstrip("\n")
-        code = text.lstrip()
-        caret = " " * max((error.offset or 1) - 1 - (len(text) - len(code)), 0) + "^"
-        return (f"{part.folder}/exercises.py does not import: {type(error).__name__} at line {error.lineno}: "
-                f"{error.msg}\n    {code}\n    {caret}")
-    try:
-        importlib.import_module(f"{part.folder}.exercises")
-    except (Exception, SystemExit) as error:
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).name == "exercises.py"]
-        at = f" at line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
-        return f"{part.folder}/exercises.py does not import: {type(error).__name__}{at}\n    {error}"
-    return None
-
-
-def load_reference(part: Part) -> types.ModuleType:
-    return importlib.import_module(f"solutions.{part.folder}")
-
-
-def exercise_of_test_file(path: Path) -> str:
-    """test_toy_model_forward.py -> the exercise whose snake-case name matches (ToyModel.forward)."""
-    part = part_of_path(path)
-    stem = path.stem.removeprefix("test_")
-    for name in exercise_names(part.solutions_path.read_text(encoding="utf-8")):
-        if exercise_file_stem(name) == stem:
-            return name
-    raise pytest.UsageError(f"{path}: no exercise of {part.folder} matches this test file name")
-
-
-# --- variants graded in --target=mutants runs (maintainers: proves the tests bite) ---
-
-
-def mutants_of(part: Part) -> dict[str, dict[str, Callable]]:
-    """{exercise qualname: {why: mutant function}} from solutions/mutants/<part>.py."""
-    module = importlib.import_module(f"solutions.mutants.{part.folder}")
-    found: dict[str, dict[str, Callable]] = {}
-    for obj in vars(module).values():
-        if callable(obj) and hasattr(obj, "mutant_of"):
-            found.setdefault(obj.mutant_of, {})[obj.mutant_why] = obj
-    return found
-
-
-def stub_module(part: Part) -> types.ModuleType:
-    """The exercises.py a learner starts from, generated fresh from the solutions."""
-    module = types.ModuleType(f"{part.folder}.exercises", f"stubs of {part.folder}")
-    module.__file__ = str(part.exercises_path)
-    code = compile(expected_stub(part), str(part.exercises_path), "exec")
-    exec(code, module.__dict__)
-    return module
-
-
-def with_replaced(module: types.ModuleType, qualname: str, fn: Callable) -> types.ModuleType:
-    """A copy of `module` whose `qualname` ("f" or "Class.method") is `fn`; the rest untouched."""
-    copied = types.ModuleType(module.__name__, module.__doc__)
-    copied.__dict__.update(vars(module))
-    owner_name, _, attr = qualname.rpartition(".")
-    if owner_name:
-        owner = getattr(module, owner_name)
-        setattr(copied, owner_name, type(owner.__name__, (owner,), {attr: fn}))
-    else:
-        setattr(copied, attr, fn)
-    return copied
-
-
-def variant_module(part: Part, qualname: str, variant: str) -> types.ModuleType:
-    if variant == STUB:
-        return stub_module(part)
-    return with_replaced(load_reference(part), qualname, mutants_of(part)[qualname][variant])
 
 
 # --- calling the graded code safely ---
@@ -273,7 +163,7 @@ def _name(fn: Callable) -> str:
 
 # Maintainers (`pytest --log-margins=FILE`): per test, its comparisons' worst |actual - expected| as a
 # fraction of their tolerance ("check"), and how close a replayed reference call came to being refused
-# ("replay", exercises/golden.py), so tolerances can be set from the spread measured across CPUs.
+# ("replay", exercises/harness/recordings.py), so tolerances can be set from the spread measured across CPUs.
 margins: dict[str, dict[str, float]] | None = None
 current_test = ""
 
@@ -303,7 +193,7 @@ def check_tensor(
     Entry i may differ by atol + rtol * |expected[i]| + SCALE_RTOL * max |expected|: the last term
     is float rounding, which scales with the magnitudes a computation goes through, not with each
     result (an entry near 0 of a sum of large terms carries their rounding), and which differs
-    between CPUs (see exercises/kernels.py). `against` says what `expected` is ("the reference",
+    between CPUs (see exercises/harness/kernels.py). `against` says what `expected` is ("the reference",
     "the closed form ...", "a hand-computed case"). The hint is shown only for wrong shapes and
     values, the failures it is written for.
     """

@@ -1,10 +1,10 @@
 """The learners' edition (no solutions/): no reference code in it, and the same feedback from pytest.
 
 Its tests replay the reference's recorded outputs (partN_*/tests/golden.pt, written by
-`python -m exercises.golden`). Here: the golden files match the current solutions and tests, and
+`python -m exercises.maintain record`). Here: the golden files match the current solutions and tests, and
 pytest in a freshly written edition fails every test on the stubs and passes every test with the
 solutions pasted into exercises.py, as the full course does, with `solutions` unimportable, under
-every CPU kernel setting this machine can simulate (exercises/kernels.py): the same verdict on a
+every CPU kernel setting this machine can simulate (exercises/harness/kernels.py): the same verdict on a
 learner's CPU as on the one that recorded the golden files.
 """
 
@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from exercises import classroom, golden, kernels
+from exercises import editions
+from exercises.harness import kernels, recordings
+from exercises.harness.stubs import exercise_functions
 from exercises.parts import ROOT, built_parts
-from exercises.stubgen import exercise_functions
 
 pytestmark = pytest.mark.timeout(600)
 # pytest inside the edition, with `solutions` unimportable (the editable install would find the full course's).
@@ -37,18 +38,18 @@ sys.exit(pytest.main(sys.argv[1:]))
 
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory) -> Path:
-    return classroom.write_student_template(tmp_path_factory.mktemp("edition") / "course")
+    return editions.write_student_template(tmp_path_factory.mktemp("edition") / "course")
 
 
 @pytest.mark.parametrize("part", built_parts(), ids=lambda p: p.short)
 def test_golden_file_is_up_to_date(part):
-    why = golden.staleness(part)
-    assert why is None, f"{why}: run python -m exercises.golden {part.short}"
+    why = recordings.staleness(part)
+    assert why is None, f"{why}: run python -m exercises.maintain record {part.short}"
 
 
 @pytest.mark.parametrize("part", built_parts(), ids=lambda p: p.short)
 def test_golden_file_holds_only_data(part):
-    recorded = torch.load(golden.golden_path(part), weights_only=True)  # refuses anything but tensors and plain values
+    recorded = torch.load(recordings.golden_path(part), weights_only=True)  # refuses anything but tensors and plain values
     assert recorded["stub"] == part.exercises_path.read_text(encoding="utf-8")
 
 
@@ -83,7 +84,7 @@ def _full_course_tests() -> set[str]:
 
 
 def _recorded_on() -> str:
-    machines = {str(torch.load(golden.golden_path(p), weights_only=True).get("recorded_on")) for p in built_parts()}
+    machines = {str(torch.load(recordings.golden_path(p), weights_only=True).get("recorded_on")) for p in built_parts()}
     return "; ".join(sorted(machines))
 
 
@@ -92,11 +93,11 @@ def test_edition_gives_the_full_courses_results(tmp_path):
 
     Here, the same in the learners' edition, whose reference is the golden files: the stubs once, and
     the solutions pasted into every exercises.py under each kernel setting this CPU can run
-    (exercises/kernels.py: other CPUs' vector kernels and BLAS code paths), so a learner whose CPU is
+    (exercises/harness/kernels.py: other CPUs' vector kernels and BLAS code paths), so a learner whose CPU is
     not the recording one gets the same verdict. Two runs at a time (the tests use one torch thread each).
     """
-    stubs = classroom.write_student_template(tmp_path / "stubs")
-    solved = classroom.write_student_template(tmp_path / "solved")
+    stubs = editions.write_student_template(tmp_path / "stubs")
+    solved = editions.write_student_template(tmp_path / "solved")
     for part in built_parts():
         (solved / part.folder / "exercises.py").write_text(part.solutions_path.read_text(encoding="utf-8"))
     settings = kernels.available()
@@ -118,4 +119,4 @@ def test_edition_gives_the_full_courses_results(tmp_path):
         failing = [t for t, outcome in outcomes[f"solutions under {setting}"].items() if outcome != "passed"]
         assert failing == [], (f"correct code fails in the learners' edition under kernel setting {setting} (golden files "
                                f"recorded on {_recorded_on()}): {failing}. Compare only what rounding does not decide, "
-                               f"with tolerances from the spread that python -m exercises.kernels --matrix measures.")
+                               f"with tolerances from the spread that python -m exercises.maintain kernels --matrix measures.")

@@ -5,10 +5,10 @@ the machine that recorded the golden files. What differs between those CPUs, as 
 result goes, is which vector kernels torch runs (ATen's, chosen by CPU capability) and which code
 path its BLAS (MKL on x86) takes. Both can be forced on one machine:
 
-    python -m exercises.kernels                      # the settings this CPU can run
-    python -m exercises.kernels -- pytest part3_induction --reference=golden --target=solutions
+    python -m exercises.maintain kernels                      # the settings this CPU can run
+    python -m exercises.maintain kernels -- pytest part3_induction --reference=golden --target=solutions
                                                      # that command once under each setting
-    python -m exercises.kernels --matrix [--parts 0 3]   # record the golden files under each setting,
+    python -m exercises.maintain kernels --matrix [--parts 0 3]   # record the golden files under each setting,
                                                      # replay under each: outcomes that change (all 0)
 
 The matrix grades, for every (recording, replay) pair, the solutions (every test must pass), the
@@ -74,7 +74,7 @@ def available() -> tuple[str, ...]:
 
 
 def _record(setting: str, parts: list[Part], directory: Path) -> None:
-    command = [sys.executable, "-m", "exercises.golden", *[p.short for p in parts], "--out-dir", str(directory)]
+    command = [sys.executable, "-m", "exercises.harness.recordings", *[p.short for p in parts], "--out-dir", str(directory)]
     subprocess.run(command, cwd=ROOT, env=environment(setting), check=True, stdout=subprocess.DEVNULL)
 
 
@@ -143,7 +143,7 @@ def matrix(parts: list[Part], settings: tuple[str, ...], jobs: int = 2) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m exercises.maintain kernels", description=__doc__.splitlines()[0])
     parser.add_argument("--settings", nargs="+", choices=list(SETTINGS), help="default: every one this CPU can run")
     parser.add_argument("--matrix", action="store_true", help="record under each setting, replay under each")
     parser.add_argument("--parts", nargs="+", help="with --matrix: these parts (default: every built one)")

@@ -1,4 +1,4 @@
-"""What the grader's trusted process accepts from a worker (exercises/remote.py): plain data only.
+"""What the grader's trusted process accepts from a worker (exercises/grader/remote.py): plain data only.
 
 A worker is the learner's code, so everything it sends is hostile until checked: these cases
 send the trusted side's decoder what a forging worker could, and check it is refused with a
@@ -14,7 +14,7 @@ import types
 import pytest
 import torch
 
-from exercises import remote
+from exercises.grader import remote
 
 
 @dataclasses.dataclass

@@ -3,8 +3,8 @@
 Every function decorated with ``@exercise`` in ``solutions/partN_*.py`` keeps its signature and
 docstring and gets the body ``raise NotImplementedError``; all other code is copied unchanged.
 
-    python -m exercises.stubgen          # rewrite every built part's exercises.py
-    python -m exercises.stubgen --check  # exit 1 if any exercises.py is out of date
+    python -m exercises.maintain stubs          # rewrite every built part's exercises.py
+    python -m exercises.maintain stubs --check  # exit 1 if any exercises.py is out of date
 """
 
 import argparse
@@ -16,7 +16,7 @@ from exercises.parts import PARTS, Part, unregistered_parts
 HEADER = (
     "# Your exercises. Replace each `raise NotImplementedError` with your code, one function at a\n"
     "# time, and run `python -m exercises check {short}` (or pytest on one test file) for feedback.\n"
-    "# Generated from solutions/{folder}.py by `python -m exercises.stubgen`: edit the solutions.\n"
+    "# Generated from solutions/{folder}.py by `python -m exercises.maintain stubs`: edit the solutions.\n"
 )
 
 
@@ -71,7 +71,7 @@ def expected_stub(part: Part) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m exercises.maintain stubs", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only report parts out of date")
     args = parser.parse_args(argv)
     unknown = unregistered_parts()
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"wrote {part.exercises_path.relative_to(part.path.parent)}")
     if args.check and stale:
         print("out of date: " + ", ".join(str(p.exercises_path) for p in stale))
-        print("run: python -m exercises.stubgen")
+        print("run: python -m exercises.maintain stubs")
         return 1
     return 0
 

@@ -87,7 +87,7 @@ def choose(kind: str) -> str:
 
 
 def worker_env() -> dict[str, str]:
-    """The worker's environment: nothing of the grader's but the kernel settings (exercises/kernels.py)."""
+    """The worker's environment: nothing of the grader's but the kernel settings (exercises/harness/kernels.py)."""
     env = {k: os.environ[k] for k in _ENV_KEPT if k in os.environ}
     env.update(PATH="/usr/local/bin:/usr/bin:/bin", HOME="/tmp", PYTHONDONTWRITEBYTECODE="1", PYTHONNOUSERSITE="1",
                OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
@@ -127,7 +127,7 @@ def private_uid(kind: str) -> Iterator[int | None]:
 def command(kind: str, course: Path, folder: str, uid: int | None) -> tuple[list[str], str]:
     """(the command that starts the worker for `folder` from the course copy `course`, its working folder).
     The worker appends the socket's file descriptor number as its last argument."""
-    worker = [sys.executable, "-m", "exercises.remote"]
+    worker = [sys.executable, "-m", "exercises.grader.remote"]
     if kind == "bwrap":  # in order: the fresh mounts first, so that no bind below (a venv in /tmp) is hidden
         system = ["/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ld.so.cache",
                   "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd",

@@ -1,0 +1,121 @@
+"""What the part tests grade: the learner's exercises.py, the reference, or (maintainers) a variant.
+
+    pytest part0_mnist                      # the learner's exercises.py (the default)
+    pytest --target=solutions               # the reference (also MECH_INTERP_TARGET=solutions)
+    pytest part0_mnist --target=mutants     # the generated stubs and each known-wrong version
+
+conftest.py's `graded` fixture asks this module for the module a test grades.
+"""
+
+import importlib
+import os
+import traceback
+import types
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from exercises.harness.stubs import exercise_names, expected_stub
+from exercises.parts import Part, built_part, exercise_file_stem, part_of_path
+
+TARGET_ENV = "MECH_INTERP_TARGET"
+TARGETS = ("exercises", "solutions")
+STUB = "stub"  # the variant id of the generated stubs in --target=mutants runs
+# The grader (exercises/grader/grade.py): the graded module whose exercises run in the sandboxed worker.
+IN_WORKER = pytest.StashKey[types.ModuleType]()
+
+
+def default_target() -> str:
+    target = os.environ.get(TARGET_ENV, "exercises")
+    if target not in TARGETS:
+        raise ValueError(f"{TARGET_ENV}={target!r}: use one of {', '.join(TARGETS)}")
+    return target
+
+
+def load_target(part: Part | str, target: str | None = None) -> types.ModuleType:
+    """The module graded for `part`: the learner's exercises.py or the reference solutions."""
+    part = built_part(part) if isinstance(part, str) else part
+    target = target or default_target()
+    if target not in TARGETS:
+        raise ValueError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
+    name = f"{part.folder}.exercises" if target == "exercises" else f"solutions.{part.folder}"
+    return importlib.import_module(name)
+
+
+def import_problem(part: Part) -> str | None:
+    """Why the learner's exercises.py of `part` does not import, in a line or three; None if it does.
+
+    The file is compiled first, so a syntax error is reported at its line without running anything.
+    """
+    path = part.exercises_path
+    try:
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    except SyntaxError as error:
+        text = (error.text or "").rstrip("\n")
+        code = text.lstrip()
+        caret = " " * max((error.offset or 1) - 1 - (len(text) - len(code)), 0) + "^"
+        return (f"{part.folder}/exercises.py does not import: {type(error).__name__} at line {error.lineno}: "
+                f"{error.msg}\n    {code}\n    {caret}")
+    try:
+        importlib.import_module(f"{part.folder}.exercises")
+    except (Exception, SystemExit) as error:
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).name == "exercises.py"]
+        at = f" at line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
+        return f"{part.folder}/exercises.py does not import: {type(error).__name__}{at}\n    {error}"
+    return None
+
+
+def load_reference(part: Part) -> types.ModuleType:
+    return importlib.import_module(f"solutions.{part.folder}")
+
+
+def exercise_of_test_file(path: Path) -> str:
+    """test_toy_model_forward.py -> the exercise whose snake-case name matches (ToyModel.forward)."""
+    part = part_of_path(path)
+    stem = path.stem.removeprefix("test_")
+    for name in exercise_names(part.solutions_path.read_text(encoding="utf-8")):
+        if exercise_file_stem(name) == stem:
+            return name
+    raise pytest.UsageError(f"{path}: no exercise of {part.folder} matches this test file name")
+
+
+# --- variants graded in --target=mutants runs (maintainers: proves the tests bite) ---
+
+
+def mutants_of(part: Part) -> dict[str, dict[str, Callable]]:
+    """{exercise qualname: {why: mutant function}} from solutions/mutants/<part>.py."""
+    module = importlib.import_module(f"solutions.mutants.{part.folder}")
+    found: dict[str, dict[str, Callable]] = {}
+    for obj in vars(module).values():
+        if callable(obj) and hasattr(obj, "mutant_of"):
+            found.setdefault(obj.mutant_of, {})[obj.mutant_why] = obj
+    return found
+
+
+def stub_module(part: Part) -> types.ModuleType:
+    """The exercises.py a learner starts from, generated fresh from the solutions."""
+    module = types.ModuleType(f"{part.folder}.exercises", f"stubs of {part.folder}")
+    module.__file__ = str(part.exercises_path)
+    code = compile(expected_stub(part), str(part.exercises_path), "exec")
+    exec(code, module.__dict__)
+    return module
+
+
+def with_replaced(module: types.ModuleType, qualname: str, fn: Callable) -> types.ModuleType:
+    """A copy of `module` whose `qualname` ("f" or "Class.method") is `fn`; the rest untouched."""
+    copied = types.ModuleType(module.__name__, module.__doc__)
+    copied.__dict__.update(vars(module))
+    owner_name, _, attr = qualname.rpartition(".")
+    if owner_name:
+        owner = getattr(module, owner_name)
+        setattr(copied, owner_name, type(owner.__name__, (owner,), {attr: fn}))
+    else:
+        setattr(copied, attr, fn)
+    return copied
+
+
+def variant_module(part: Part, qualname: str, variant: str) -> types.ModuleType:
+    if variant == STUB:
+        return stub_module(part)
+    return with_replaced(load_reference(part), qualname, mutants_of(part)[qualname][variant])

@@ -1,0 +1,1 @@
+"""Maintainers' commands: python -m exercises.maintain --help."""
