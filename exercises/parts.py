@@ -12,6 +12,7 @@ class Part:
     number: int
     folder: str  # e.g. "part0_mnist": the lesson folder and the solutions module name
     title: str
+    draft: bool = False  # being written: the size rule lets it have fewer than 7 exercises
 
     @property
     def short(self) -> str:

@@ -5,7 +5,6 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from exercises.parts import built_parts
 from exercises.plotting import PAGE_WIDTH, fit_to_page, image_grid, missing_data, save_report
 
 
@@ -37,10 +36,3 @@ def test_figures_fit_a_1400px_window():
     assert all(9 * len(line) + 100 <= 400 for line in narrow.layout.title.text.split("<br>"))
     grid = image_grid(np.ones((16, 28, 28)), [f"neuron {j}" for j in range(16)], cols=8)
     assert grid.layout.width <= PAGE_WIDTH
-
-
-@pytest.mark.parametrize("part", [p for p in built_parts() if (p.path / "replicate.py").exists()], ids=lambda p: p.short)
-def test_every_replication_writes_its_report_with_save_report(part):
-    assert "save_report(" in (part.path / "replicate.py").read_text(), (
-        f"{part.folder}/replicate.py must write its report with exercises.plotting.save_report, "
-        "which checks that every figure has data")

@@ -1,5 +1,7 @@
 """Maintainers' commands.
 
+    python -m exercises.maintain check PART [--static]       every rule a part meets, for one part
+    python -m exercises.maintain new-part N TOPIC "TITLE"   a new part's skeleton, registered (a draft)
     python -m exercises.maintain stubs [--check]            each part's exercises.py, generated from its solutions
     python -m exercises.maintain record [PART ...] [--check] the reference's recorded outputs (tests/golden.pt)
     python -m exercises.maintain kernels [--matrix]         the verdict under other CPUs' kernel settings
@@ -8,8 +10,10 @@
 import sys
 
 from exercises.harness import kernels, recordings, stubs
+from exercises.maintain import checks, scaffold
 
-COMMANDS = {"stubs": stubs.main, "record": recordings.main, "kernels": kernels.main}
+COMMANDS = {"check": checks.main, "new-part": scaffold.main, "stubs": stubs.main, "record": recordings.main,
+            "kernels": kernels.main}
 
 
 def main(argv: list[str]) -> int:
