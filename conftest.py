@@ -19,7 +19,7 @@ import pytest
 import torch
 
 from exercises import testing
-from exercises.grader import remote
+from exercises.grader import trusted
 from exercises.harness import recordings, targets
 from exercises.parts import Part, part_of_path
 
@@ -75,7 +75,7 @@ def graded(request: pytest.FixtureRequest):
     if variant is not None:
         return targets.variant_module(part, targets.exercise_of_test_file(Path(request.node.path)), variant)
     in_worker = request.config.stash.get(targets.IN_WORKER, None)
-    if in_worker is not None:  # the grader: the learner's code runs in a sandboxed process (exercises/grader/remote.py)
+    if in_worker is not None:  # the grader: the learner's code runs in a sandboxed process (exercises/grader/trusted.py)
         return in_worker
     target = target_of(request.config)
     problem = request.config.stash[IMPORT_PROBLEMS].get(part.folder) if target == "exercises" else None
@@ -161,13 +161,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if part_of_path(Path(item.path)) is not None:  # headline "test_linear_forward.py::test_by_hand"
         path, line, name = report.location
         report.location = (path, line, f"{Path(item.path).name}::{name}")
-    if excinfo.errisinstance(remote.LearnerEscape):  # the grader's worker: the reason, in full
+    if excinfo.errisinstance(trusted.LearnerEscape):  # the grader's worker: the reason, in full
         report.longrepr = str(excinfo.value)
         return report
-    if excinfo.errisinstance(remote.RemoteNotImplemented):
+    if excinfo.errisinstance(trusted.RemoteNotImplemented):
         report.longrepr = f"not implemented yet: {excinfo.value.label}"
         return report
-    in_worker = remote.remote_frames(excinfo.value)
+    in_worker = trusted.remote_frames(excinfo.value)
     if in_worker:
         label, lines = in_worker
         where = "\n".join(f"  {line}" for line in lines)

@@ -260,7 +260,7 @@ def install(work: Path, course: Path, env: dict) -> str:
 def sandbox_kind(python: str, course: Path, env: dict) -> str:
     """auto where the grader's sandbox can run (after installing bubblewrap if need be); else none."""
     def runs() -> bool:
-        check = [python, "-c", "from exercises import sandbox; sandbox.choose('auto')"]
+        check = [python, "-c", "from exercises.grader import sandbox; sandbox.choose('auto')"]
         return subprocess.run(check, cwd=course, env=env, capture_output=True).returncode == 0
 
     if runs():
@@ -511,7 +511,7 @@ jobs:
         working-directory: course
         run: |
           SANDBOX=auto
-          if ! python -c "from exercises import sandbox; sandbox.choose('auto')" 2>/dev/null; then
+          if ! python -c "from exercises.grader import sandbox; sandbox.choose('auto')" 2>/dev/null; then
             SANDBOX=none
             echo "::warning::bubblewrap cannot run on this runner: grading without a sandbox"
           fi

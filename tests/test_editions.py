@@ -188,7 +188,7 @@ def test_gradescope_zip(gradescope_zips):
         assert f"course/solutions/{part.folder}.py" in names and f"course/{part.folder}/exercises.py" in names
     assert not any(n.startswith(("course/solutions/mutants/", "course/tests/", "course/.ci/", "course/.github/"))
                    for n in names), "the mutants and the maintainers' checks stay out of the zip"
-    assert 'packages = ["exercises", "solutions"]' in config and '"tests"' not in config
+    assert editions._packages_line([*editions.toolkit_packages(), "solutions"]) in config and '"tests"' not in config
     for text in (run, setup):
         assert subprocess.run(["bash", "-n"], input=text, text=True).returncode == 0
     lines = [line for line in run.splitlines() if line.strip() and not line.lstrip().startswith("#")]

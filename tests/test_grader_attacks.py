@@ -10,7 +10,7 @@ real `python -m exercises grade`, as a teacher would. Every case then checks:
   4. an honest part graded in the same run (the part-1 solutions beside the part-0 attack) gets
      full marks, and a last case grades honest part 0 after all the attacks.
 Most of these attacks gained points against the old in-process grader; here the learner's code
-runs in a sandboxed worker that only answers calls with plain data (exercises/grader/remote.py).
+runs in a sandboxed worker that only answers calls with plain data (exercises/grader/trusted.py, worker.py).
 """
 
 import base64
@@ -113,9 +113,9 @@ def _recorder_records_passes():
 
 
 def _remote_trusts_everything():
-    from exercises.grader import remote
-    remote._untag = lambda tree, *args: tree
-    remote._loads_plain = lambda data: __import__("pickle").loads(data)
+    from exercises.grader import trusted, wire
+    trusted.untag = lambda tree, *args: tree
+    wire.loads_plain = lambda data: __import__("pickle").loads(data)
 
 
 def _builtins_lie():
@@ -661,7 +661,7 @@ for _address in ("\0zzsock@SOCK@", "/tmp/zzsock@SOCK@"):
 FORGED_MESSAGES = r'''
 import io as _io, os as _os, pickle as _pickle, struct as _struct, sys as _sys, time as _time
 import torch as _torch
-from exercises.grader import remote as _remote
+from exercises.grader import wire as _wire
 
 _FD = int(_sys.argv[-1])
 
@@ -687,7 +687,7 @@ class _RunsACommand:
 
 
 def _answer(tree):
-    _frame(_saved(("answer", tree, None, [], _remote._rng_state())))
+    _frame(_saved(("answer", tree, None, [], _wire.rng_state())))
 
 
 def _first_test_only(forges):
@@ -710,7 +710,7 @@ def cross_entropy(logits, labels):
 
 
 def template_similarity(templates, class_means):
-    _frame(_saved(("answer", ("value", _RunsACommand()), None, [], _remote._rng_state())))
+    _frame(_saved(("answer", ("value", _RunsACommand()), None, [], _wire.rng_state())))
     return 0.0
 
 
@@ -727,7 +727,7 @@ def weight_templates(W):
 
 def pixel_attribution(image, W, target):
     _first_test_only(target == 3)
-    _frame(_saved(("tool", 99, ("tuple", []), ("dict", []), [], _remote._rng_state())))
+    _frame(_saved(("tool", 99, ("tuple", []), ("dict", []), [], _wire.rng_state())))
     return 0.0
 
 
@@ -746,8 +746,8 @@ def mlp_forward(images, W1, b1, W2, b2):
 def train_classifier(forward, params, images, labels, *, epochs, batch_size, lr, seed=0):
     _first_test_only(epochs == 3)  # test_matches_reference: 3 epochs
     # ask for the tool by hand, then end before reading its answer
-    _frame(_saved(("tool", forward.number, _remote._tag((images[:1], *params), {}, {}), _remote._tag({}, {}, {}),
-                   [], _remote._rng_state())))
+    _frame(_saved(("tool", forward.number, _wire.tag((images[:1], *params), {}, {}), _wire.tag({}, {}, {}),
+                   [], _wire.rng_state())))
     _time.sleep(0.5)
     _os._exit(0)
 '''

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from exercises.grader import remote, sandbox
+from exercises.grader import sandbox, trusted
 from exercises.parts import ROOT
 
 pytestmark = pytest.mark.timeout(120)
@@ -74,7 +74,7 @@ def _probe(tmp_path: Path, kind: str, port: int) -> dict:
     os.environ["GRADER_SECRET"] = "s3cret"  # the grader's environment: the worker must not inherit it
     with sandbox.private_uid(kind) as uid:
         command, cwd = sandbox.command(kind, course, "probe_part", uid)
-        worker = remote.Worker("probe_part", types.ModuleType("probe_part.exercises"), command, sandbox.worker_env(),
+        worker = trusted.Worker("probe_part", types.ModuleType("probe_part.exercises"), command, sandbox.worker_env(),
                                cwd, on_stop=lambda: sandbox.clean_up(kind, uid))
         worker.start()
         worker.ready()
@@ -146,7 +146,7 @@ def test_the_grader_refuses_without_a_sandbox(tmp_path):
     """No bubblewrap and not root: the grade command says what to install, and grades nothing."""
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
-    code = ("import os, sys; from exercises import sandbox, cli; sandbox.bwrap_works = lambda: False; "
+    code = ("import os, sys; from exercises import cli; from exercises.grader import sandbox; sandbox.bwrap_works = lambda: False; "
             "os.geteuid = lambda: 1000; sys.argv = ['exercises', 'grade', sys.argv[1], '--out', sys.argv[2]]; "
             "sys.exit(cli.main())")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(tmp_path / "r.json")], cwd=ROOT,

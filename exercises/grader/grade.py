@@ -12,7 +12,7 @@ configuration and the reference all come from here, so nothing else the learner 
 Two processes per part, one trusted. The trusted one runs the part's tests with pytest, holds
 the reference (solutions/, or the recordings where this copy has none), makes every comparison
 and writes the result; it never imports the learner's file. The learner's code runs in a worker
-(exercises/grader/remote.py) inside a sandbox (exercises/grader/sandbox.py): it sees a read-only copy of the
+(exercises/grader/worker.py) inside a sandbox (exercises/grader/sandbox.py): it sees a read-only copy of the
 learners' edition of this one part with the learner's file in it, no solutions/ and no
 recordings; it answers calls with plain data only; it is killed, with everything it started,
 before the result is written. The tests' random inputs come from a grading seed drawn per run
@@ -485,7 +485,7 @@ def pytest_addoption(parser) -> None:
 def pytest_configure(config) -> None:
     if not config.getoption("--grade-events"):
         return
-    from exercises.grader import remote
+    from exercises.grader import trusted
     from exercises.harness import targets
 
     events = _Events(config.getoption("--grade-events"))
@@ -494,11 +494,11 @@ def pytest_configure(config) -> None:
     kind, uid = config.getoption("--grade-sandbox"), config.getoption("--grade-uid")
     command, cwd = sandbox.command(kind, course, part.folder, uid)
     given = given_module(part)
-    worker = remote.Worker(part.folder, given, command, sandbox.worker_env(), cwd,
+    worker = trusted.Worker(part.folder, given, command, sandbox.worker_env(), cwd,
                            on_stop=lambda: sandbox.clean_up(kind, uid))
     events.write(event="importing")
     worker.start()  # it imports the learner's file while this process collects the tests
-    config.stash[targets.IN_WORKER] = remote.graded_module(given, exercises_of(part), worker)
+    config.stash[targets.IN_WORKER] = trusted.graded_module(given, exercises_of(part), worker)
     _grading[config] = (worker, events)
     config.add_cleanup(worker.stop)
 

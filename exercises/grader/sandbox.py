@@ -127,7 +127,7 @@ def private_uid(kind: str) -> Iterator[int | None]:
 def command(kind: str, course: Path, folder: str, uid: int | None) -> tuple[list[str], str]:
     """(the command that starts the worker for `folder` from the course copy `course`, its working folder).
     The worker appends the socket's file descriptor number as its last argument."""
-    worker = [sys.executable, "-m", "exercises.grader.remote"]
+    worker = [sys.executable, "-m", "exercises.grader.worker"]
     if kind == "bwrap":  # in order: the fresh mounts first, so that no bind below (a venv in /tmp) is hidden
         system = ["/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc/alternatives", "/etc/ld.so.cache",
                   "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd",

@@ -1,7 +1,7 @@
 """What a call may change in place: the tensors, modules and generators inside its arguments.
 
 The golden files record these changes and replay them (exercises/harness/recordings.py); the grader's worker
-reports them to the trusted process, which applies them (exercises/grader/remote.py). Both walk a
+reports them to the trusted process, which applies them (exercises/grader/wire.py). Both walk a
 call's arguments the same way and compare states the same way, here.
 """
 

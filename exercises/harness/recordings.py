@@ -448,7 +448,7 @@ def _recorder(part: Part, name: str, fn: Callable) -> Callable:
 @contextlib.contextmanager
 def as_graded_codes_call() -> Iterator[None]:
     """Reference calls made inside count as the graded code's own (a tool it was handed calls them):
-    the grader serves its worker's calls of tools this way (exercises/grader/remote.py)."""
+    the grader serves its worker's calls of tools this way (exercises/grader/trusted.py)."""
     _session.depth += 1
     try:
         yield
