@@ -67,6 +67,40 @@ def test_workflow_is_one_job_with_one_grading_run_from_a_pristine_course():
         "where no sandbox can run, the workflow grades without one (and says so)")
 
 
+
+def _probe_step() -> str:
+    """The workflow's lines that choose the sandbox, up to the grading command."""
+    step = next(run for run in re.findall(r"(?ms)^        run: \|\n(.*?)(?=^      - )", editions.workflow_text())
+                if "SANDBOX=auto" in run)
+    return "\n".join(line.strip() for line in step.splitlines()[:step.splitlines().index(next(
+        line for line in step.splitlines() if "-m exercises grade" in line))])
+
+
+@pytest.mark.parametrize("probe_exit, expected", [(0, "sandbox auto"), (sandbox.NONE_CAN_RUN, "sandbox none"), (1, "exit 1")])
+def test_workflow_grades_without_a_sandbox_only_when_none_can_run(tmp_path, probe_exit, expected):
+    """A probe that fails for another reason (the course does not import) stops the job: no grade without a sandbox."""
+    (tmp_path / "python").write_text(f"#!/bin/sh\nexit {probe_exit}\n")
+    (tmp_path / "python").chmod(0o755)
+    script = _probe_step() + '\necho "sandbox $SANDBOX"'
+    done = subprocess.run(["bash", "-e", "-c", script], env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+                          capture_output=True, text=True)
+    said = f"exit {done.returncode}" if done.returncode else done.stdout.strip().splitlines()[-1]
+    assert said == expected, done.stdout + done.stderr
+
+
+def test_classroom50_refuses_to_grade_when_its_sandbox_probe_breaks(tmp_path):
+    """The bundle's probe runs the course's python -m exercises.grader.sandbox: exit NONE_CAN_RUN means
+    grade without a sandbox, and any other failure is an error, not a reason to drop the sandbox."""
+    script = tmp_path / "autograder.py"
+    script.write_text(editions.classroom50_autograder_text())
+    namespace = {"__name__": "autograder", "__file__": str(script)}
+    exec(compile(script.read_text(), str(script), "exec"), namespace)
+    broken = tmp_path / "course" / "exercises"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("raise ImportError('a broken course')\n")
+    with pytest.raises(RuntimeError, match="(?s)sandbox probe failed .exit 1.*a broken course"):
+        namespace["sandbox_kind"](sys.executable, tmp_path / "course", dict(os.environ))
+
 # --- helpers ---
 
 
