@@ -56,7 +56,7 @@ def test_check_names_each_broken_rule(course, tmp_path):
     broken = tmp_path / "broken"
     shutil.copytree(course, broken)
     test_file = broken / "part6_probing" / "tests" / "test_normalise_rows.py"
-    _edit(broken / "exercises" / "parts.py", ", draft=True)", ")")  # size: 1 exercise in a finished part
+    _edit(broken / "exercises" / "parts.py", ", draft=True)", ")")  # size and placeholders, in a finished part
     _edit(broken / "solutions" / "part6_probing.py", "    Hint: x.norm", "    x.norm")  # hints, and stale stubs
     _edit(test_file, "manual_seed(grading_seed(seed))", "manual_seed(7)")  # grading-seeds
     _edit(test_file, '    norms = call_graded', '    assert _rows(1).shape == (6, 4)\n    norms = call_graded')  # no mutant fails it
@@ -66,7 +66,8 @@ def test_check_names_each_broken_rule(course, tmp_path):
     states = {name: state for state, name in re.findall(r"(?m)^  (ok    |BROKEN) (\S+)$", done.stdout)}
     assert set(states) == set(RULES) - {"recordings-answer"} and "not checked: recordings-answer" in done.stdout, (
         done.stdout)  # graded against stale recordings, the verdicts would say nothing
-    expected = {"size", "hints", "stubs-generated", "grading-seeds", "checks-reached", "registered", "recordings-current"}
+    expected = {"size", "placeholders", "hints", "stubs-generated", "grading-seeds", "checks-reached", "registered",
+                "recordings-current"}
     assert {name for name, state in states.items() if state == "BROKEN"} == expected, done.stdout
     line = test_file.read_text().splitlines().index("    assert _rows(1).shape == (6, 4)") + 1
     assert f"test_normalise_rows.py:{line}: assert _rows(1).shape == (6, 4) fails for no mutant" in done.stdout, done.stdout

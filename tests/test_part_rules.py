@@ -27,7 +27,7 @@ def test_rules_read_from_the_files(part):
 
 
 def test_course_wide_rules():
-    problems = checks.course_problems() + checks.readme_counts()
+    problems = checks.course_problems() + checks.readme_problems()
     assert problems == [], _say(problems)
 
 

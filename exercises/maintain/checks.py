@@ -24,6 +24,7 @@ from exercises.harness.stubs import exercise_functions, exercise_names, expected
 from exercises.parts import PARTS, ROOT, Part, exercise_file_stem
 
 SIZE = range(7, 13)  # exercises in a finished part (the course design: 7-12)
+PLACEHOLDER = "TODO(scaffold)"  # marks the text python -m exercises.maintain new-part leaves for you to write
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ RULES = {rule.name: rule for rule in (
                   "solutions/partN_x.py and solutions/mutants/partN_x.py."),
     Rule("size", "A finished part has 7-12 exercises; a draft (Part(..., draft=True)) may have fewer."),
     Rule("hints", "Every exercise's docstring has a line starting 'Hint:' (the progress view shows it)."),
+    Rule("placeholders", f"A finished part keeps none of the scaffold's placeholders ({PLACEHOLDER}) in its "
+                         "solutions, mutants, tests, lesson or replicate.py."),
     Rule("stubs-generated", "exercises.py is generated from the solutions (python -m exercises.maintain stubs): "
                             "every stub body only raises NotImplementedError, and exercises.py never imports solutions."),
     Rule("test-file-per-exercise", "Each exercise has one test file, tests/test_<snake_case name>.py "
@@ -117,6 +120,19 @@ def hints(part: Part) -> list[str]:
     missing = [name for name, node in exercise_functions(part.solutions_path.read_text(encoding="utf-8"))
                if not any(line.strip().startswith("Hint:") for line in (ast.get_docstring(node) or "").splitlines())]
     return [broken("hints", f"{part.short} {name}'s docstring has no line starting 'Hint:'") for name in missing]
+
+
+def placeholders(part: Part) -> list[str]:
+    if part.draft:
+        return []
+    paths = [part.solutions_path, mutants_path(part), part.path / "README.md", *sorted(part.path.rglob("*.py"))]
+    found = [(path, number, line) for path in paths if path.name != "exercises.py"  # generated: the solutions say it
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if PLACEHOLDER in line]
+    found += [(ROOT / "README.md", number, line)  # its row in the table of parts
+              for number, line in enumerate((ROOT / "README.md").read_text(encoding="utf-8").splitlines(), 1)
+              if f"[{part.folder}](" in line and PLACEHOLDER in line]
+    return [broken("placeholders", f"{path.relative_to(ROOT)}:{number}: {line.strip()[:100]}: write it")
+            for path, number, line in found]
 
 
 def stubs_generated(part: Part) -> list[str]:
@@ -252,7 +268,7 @@ def replication_numbers(part: Part, numbers: dict, expectations: dict, reports: 
     return problems
 
 
-STATIC_RULES = (registered, files, size, hints, stubs_generated, test_files, mutants, grading_seeds,
+STATIC_RULES = (registered, files, size, hints, placeholders, stubs_generated, test_files, mutants, grading_seeds,
                 recordings_current, replication_file)
 
 
@@ -405,6 +421,20 @@ def course_problems() -> list[str]:
 NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve".split()
 
 
+def rules_table() -> str:
+    """The README's table of the rules, as RULES states them."""
+    return "| rule | what it asks |\n|---|---|\n" + "".join(f"| `{r.name}` | {r.says} |\n" for r in RULES.values())
+
+
+def readme_problems() -> list[str]:
+    """The README against the registry and the rules: its counts, and its table of the rules."""
+    problems = readme_counts()
+    if rules_table() not in (ROOT / "README.md").read_text(encoding="utf-8"):
+        problems.append(broken("registered", "README.md's table of the rules ('The rules a part meets') is not "
+                                             "exercises/maintain/checks.py's RULES: paste checks.rules_table() there"))
+    return problems
+
+
 def readme_counts() -> list[str]:
     """The README's counts of parts ("Six parts, each ...", "all six parts") and of points ("580/580"),
     against the registry's finished parts."""
@@ -441,7 +471,22 @@ def check_part(part: Part, with_runs: bool = True) -> dict[str, list[str]]:
     if found["recordings-current"]:
         del found["recordings-answer"]  # graded against stale recordings, the verdicts would say nothing
     found.update(test_run_problems(part, with_recordings="recordings-answer" in found))
+    found["replication"] += quick_replication(part)
     return found
+
+
+def quick_replication(part: Part) -> list[str]:
+    """Runs the part's replication at its quick size on the solutions, as tests/test_replications.py does."""
+    import importlib
+
+    with tempfile.TemporaryDirectory(prefix="replication-") as out:
+        try:
+            module = importlib.import_module(f"{part.folder}.replicate")
+            numbers = module.run(target="solutions", quick=True, device="cpu", out_dir=Path(out))
+        except Exception as error:  # noqa: BLE001 - reported as the rule it breaks
+            return [broken("replication", f"{part.folder}/replicate.py's run(target='solutions', quick=True) raised "
+                                          f"{type(error).__name__}: {str(error)[:300]}")]
+        return replication_numbers(part, numbers, getattr(module, "QUICK_EXPECTATIONS", {}), list(Path(out).glob("*.html")))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -453,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m exercises.maintain check",
                                      description="Every rule a part meets (README, 'The rules a part meets'), for one part.")
     parser.add_argument("parts", nargs="+", help="part number or name, e.g. 0 or part0_mnist")
-    parser.add_argument("--static", action="store_true", help="only the rules that read files (no test run)")
+    parser.add_argument("--static", action="store_true", help="only what reads files: no test run, no replication")
     args = parser.parse_args(argv)
     try:
         chosen = [find_part(name) for name in args.parts]
@@ -475,7 +520,7 @@ def main(argv: list[str] | None = None) -> int:
               + (f"; not checked: {', '.join(not_run)}" if not_run else "")
               + f" ({time.perf_counter() - started:.1f} s)")
         failed += bool(broken_rules)
-    for problem in course_problems() + readme_counts():
+    for problem in course_problems() + readme_problems():
         print(problem)
         failed += 1
     return 1 if failed else 0

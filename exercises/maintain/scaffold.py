@@ -16,11 +16,11 @@ from pathlib import Path
 from exercises.parts import PARTS, ROOT
 
 SOLUTIONS = '''\
-"""Reference solutions of {folder}: {title}.
+"""{title}: TODO(scaffold) what these exercises build, in a sentence or two.
 
-`python -m exercises.maintain stubs` turns this file into {folder}/exercises.py: each @exercise
-keeps its signature and docstring and gets the body `raise NotImplementedError`; all other code
-is given to the learner as it is. Put the exercises in the lesson's order.
+(Learners read this docstring at the top of their exercises.py, which `python -m exercises.maintain
+stubs` generates from this file: each @exercise keeps its signature and docstring and gets the body
+`raise NotImplementedError`; all other code is given to them as it is.)
 """
 
 import torch
@@ -34,7 +34,7 @@ from exercises import exercise
 def normalise_rows(x: Float[Tensor, "n d"]) -> Float[Tensor, "n d"]:
     """Each row of `x` divided by its Euclidean norm, so that every row has length 1.
 
-    (The scaffold's example exercise: replace it with the part's first one.)
+    TODO(scaffold): the example exercise; replace it with the part's first one.
 
     Hint: x.norm(dim=-1, keepdim=True) keeps the last dimension, so the division broadcasts.
     """
@@ -84,7 +84,7 @@ REPLICATE = '''\
 
     python -m exercises replicate {short} [--target solutions] [--quick]
 
-(The scaffold's example: replace it with the paper's experiment, run on the learner's code.)
+TODO(scaffold): the example; replace it with the paper's experiment, run on the learner's code.
 """
 
 import time
@@ -119,16 +119,16 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
 LESSON = '''\
 # {folder}: {title}
 
-**The big idea.** (One paragraph: what this part teaches, and why it matters.)
+**The big idea.** TODO(scaffold): one paragraph: what this part teaches, and why it matters.
 
-**The paper.** (Authors, year, title, link; the experiment this part replicates.)
+**The paper.** TODO(scaffold): authors, year, title, link; the experiment this part replicates.
 
 ## Exercises
 
 Fill them in, in order, in `exercises.py`; check each with `python -m exercises check {short}` or
 `pytest {folder}/tests/test_<exercise>.py`.
 
-1. `normalise_rows`: the scaffold's example (replace it).
+1. `normalise_rows`: TODO(scaffold) the example exercise (replace it).
 
 ## The replication
 
@@ -137,7 +137,7 @@ Fill them in, in order, in `exercises.py`; check each with `python -m exercises 
 
 | number | the paper | ours (reference solutions) |
 |---|---|---|
-| mean row norm | 1 | (measured) |
+| mean row norm | 1 | TODO(scaffold) measured |
 '''
 
 
@@ -189,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("number", type=int, help="the part's number, e.g. 6")
     parser.add_argument("topic", help="the folder's suffix, e.g. probing (the part is then part6_probing)")
     parser.add_argument("title", help='e.g. "Linear probes (Alain and Bengio 2016)"')
-    parser.add_argument("--idea", default="(the big idea)", help="the README table's 'idea' column")
-    parser.add_argument("--paper", default="(the paper)", help="the README table's 'paper' column")
+    parser.add_argument("--idea", default="TODO(scaffold) the big idea", help="the README table's 'idea' column")
+    parser.add_argument("--paper", default="TODO(scaffold) the paper", help="the README table's 'paper' column")
     args = parser.parse_args(argv)
     try:
         folder = add_part(args.number, args.topic, args.title, args.idea, args.paper)
@@ -203,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: python -m exercises.maintain {' '.join(command)} failed (above)", file=sys.stderr)
             return 1
     print(f"\n{folder} is registered as a draft, with one example exercise. Next (README, 'Adding a part'):\n"
-          f"  write solutions/{folder}.py, solutions/mutants/{folder}.py and {folder}/tests/, then\n"
+          f"  write solutions/{folder}.py, solutions/mutants/{folder}.py, {folder}/tests/ and replicate.py\n"
+          f"  (replace every TODO(scaffold)), then\n"
           f"  python -m exercises.maintain stubs && python -m exercises.maintain record part{args.number} && "
           f"python -m exercises.maintain check part{args.number}\n"
           f"  with 7-12 exercises, remove draft=True from its Part(...) in exercises/parts.py.")
