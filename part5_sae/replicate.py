@@ -74,7 +74,7 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
         cache_folder = Path(out_dir) / "cache" if quick else HERE / "checkpoints"
         lm = _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder)
         numbers |= lm["numbers"]
-    numbers["seconds, total"] = time.perf_counter() - started
+    numbers["seconds"] = time.perf_counter() - started
     _print(numbers, toy, lm, settings, layer)
     report = save_report(out_dir / "part5_report.html", "Part 5: sparse autoencoders", _figures(toy, lm),
                          {k: f"{v:.4g}" for k, v in numbers.items()})
@@ -366,7 +366,7 @@ def _print(numbers, toy, lm, settings, layer):
             print(f"    {c['value']:6.2f}  {c['before'][-60:]}[[{c['token']}]]{c['after']}")
         print("    activation histogram (when active):\n" + _histogram_text(board["histogram"]))
     print("\n  time: " + ", ".join(f"{stage} {s:.0f} s" for stage, s in lm["timings"].items())
-          + f"; total {n['seconds, total']:.0f} s")
+          + f"; total {n['seconds']:.0f} s")
     print("  saved in SAELens's layout: " + ", ".join(str(run["saved"]) for run in lm["runs"].values()))
 
 

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import tokenize
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -54,8 +55,9 @@ RULES = {rule.name: rule for rule in (
     Rule("mutants-caught", "Every mutant fails at least one test of its exercise."),
     Rule("checks-reached", "Every check in a test file (an assert, a call of check*() or fail()) is where some "
                            "stub or mutant fails: a check no wrong code can fail is a defect."),
-    Rule("grading-seeds", "Every seed a test writes is grading_seed(N), and an input chosen without a seed is "
-                          "grading_pick((...)), so that a grading run moves them."),
+    Rule("grading-seeds", "Every seed a test writes is grading_seed(N), so that a grading run moves it (an input "
+                          "chosen without a seed, a modulus or a size, goes through grading_pick((...)): no check "
+                          "can see those, so review them)."),
     Rule("recordings-current", "tests/golden.pt is recorded from the current solutions and tests "
                                "(python -m exercises.maintain record PART) and holds only data."),
     Rule("recordings-answer", "Graded against the recordings (as in the learners' edition), the solutions pass, "
@@ -458,20 +460,28 @@ def readme_counts() -> list[str]:
 RUN_RULES = ("graded-fixture", "stubs-fail", "solutions-pass", "mutants-caught", "checks-reached", "recordings-answer")
 
 
-def check_part(part: Part, with_runs: bool = True) -> dict[str, list[str]]:
+def check_part(part: Part, with_runs: bool = True, seconds: dict | None = None) -> dict[str, list[str]]:
     """{rule name: problems} for the rules checked on one part. Left out: all but `files` when files
-    are missing, the test-run rules when with_runs is False, recordings-answer when the recordings are stale."""
+    are missing, the test-run rules when with_runs is False, recordings-answer when the recordings are
+    stale. `seconds` gets each stage's time."""
+    seconds = {} if seconds is None else seconds
+    started = time.perf_counter()
     found: dict[str, list[str]] = {name: [] for name in RULES}
     for problem in static_problems(part):
         found[problem.split(":", 1)[0].removeprefix("rule ")].append(problem)
+    seconds["files"] = time.perf_counter() - started
     if found["files"]:
         return {"files": found["files"]}
     if not with_runs:
         return {name: problems for name, problems in found.items() if name not in RUN_RULES}
     if found["recordings-current"]:
         del found["recordings-answer"]  # graded against stale recordings, the verdicts would say nothing
+    started = time.perf_counter()
     found.update(test_run_problems(part, with_recordings="recordings-answer" in found))
+    seconds["test runs"] = time.perf_counter() - started
+    started = time.perf_counter()
     found["replication"] += quick_replication(part)
+    seconds["quick replication"] = time.perf_counter() - started
     return found
 
 
@@ -491,7 +501,6 @@ def quick_replication(part: Part) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-    import time
 
     from exercises.parts import UnknownPart, find_part
 
@@ -507,8 +516,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     failed = 0
     for part in chosen:
-        started = time.perf_counter()
-        results = check_part(part, with_runs=not args.static)
+        seconds: dict[str, float] = {}
+        results = check_part(part, with_runs=not args.static, seconds=seconds)
         broken_rules = [name for name, problems in results.items() if problems]
         for name, problems in results.items():
             print(f"  {'ok    ' if not problems else 'BROKEN'} {name}")
@@ -518,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{part.folder}: {len(results) - len(broken_rules)} of {len(results)} rules hold"
               + (f", {len(broken_rules)} broken ({', '.join(broken_rules)})" if broken_rules else "")
               + (f"; not checked: {', '.join(not_run)}" if not_run else "")
-              + f" ({time.perf_counter() - started:.1f} s)")
+              + f" ({sum(seconds.values()):.1f} s: " + ", ".join(f"{k} {v:.1f}" for k, v in seconds.items()) + ")")
         failed += bool(broken_rules)
     for problem in course_problems() + readme_problems():
         print(problem)
