@@ -74,9 +74,9 @@ def graded(request: pytest.FixtureRequest):
     variant = getattr(request, "param", None)
     if variant is not None:
         return targets.variant_module(part, targets.exercise_of_test_file(Path(request.node.path)), variant)
-    in_worker = request.config.stash.get(targets.IN_WORKER, None)
-    if in_worker is not None:  # the grader: the learner's code runs in a sandboxed process (exercises/grader/trusted.py)
-        return in_worker
+    handed_in = request.config.stash.get(targets.HANDED_IN, None)
+    if handed_in is not None:  # the grader's proxies to its sandboxed worker, or a notebook's own code
+        return handed_in
     target = target_of(request.config)
     problem = request.config.stash[IMPORT_PROBLEMS].get(part.folder) if target == "exercises" else None
     if problem:
@@ -118,7 +118,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if part is None:
             item.add_marker(skip)
         elif (target_of(config) == "exercises" and "graded" in getattr(item, "fixturenames", ())
-              and targets.IN_WORKER not in config.stash):  # the grader's worker reports on the import itself
+              and targets.HANDED_IN not in config.stash):  # the graded module is there already
             problems = config.stash[IMPORT_PROBLEMS]
             if part.folder not in problems:
                 problems[part.folder] = targets.import_problem(part)
@@ -137,13 +137,28 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 # --- failure reports that teach ---
 
 
-def _learner_frames(excinfo: pytest.ExceptionInfo) -> list:
-    return [e for e in excinfo.traceback if Path(str(e.path)).name == "exercises.py"]
+def _learner_frames(excinfo: pytest.ExceptionInfo, config: pytest.Config) -> list:
+    cells = config.stash.get(targets.LEARNER_FILES, set())
+    return [e for e in excinfo.traceback if Path(str(e.path)).name == "exercises.py" or str(e.path) in cells]
 
 
-def _exercise_label(entry, path: Path) -> str:
-    part = part_of_path(path)
+def _exercise_label(entry, item: pytest.Item) -> str:
+    part = part_of_path(Path(item.path))
     return f"{part.short if part else ''} {entry.frame.code.raw.co_qualname}".strip()
+
+
+def _statement(entry) -> str:
+    try:
+        return str(entry.statement).strip()
+    except AssertionError:  # code whose source Python cannot find (exec'd text)
+        return "(source not available)"
+
+
+def _where(entry, config: pytest.Config) -> str:
+    """`exercises.py:12`, or `your cell:3` for code defined in a notebook's cell (line 3 of that cell)."""
+    cells = config.stash.get(targets.LEARNER_FILES, set())
+    name = "your cell" if str(entry.path) in cells else Path(str(entry.path)).name
+    return f"{name}:{entry.lineno + 1}"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -173,14 +188,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         where = "\n".join(f"  {line}" for line in lines)
         report.longrepr = f"{label} raised {excinfo.typename}: {excinfo.value}" + (f"\n{where}" if where else "")
         return report
-    frames = _learner_frames(excinfo)
+    frames = _learner_frames(excinfo, item.config)
     if not frames:
         return report
     innermost = frames[-1]
-    label = _exercise_label(innermost, Path(str(innermost.path)))
-    where = "\n".join(
-        f"  {Path(str(e.path)).name}:{e.lineno + 1} in {e.name}\n    {str(e.statement).strip()}" for e in frames
-    )
+    label = _exercise_label(innermost, item)
+    where = "\n".join(f"  {_where(e, item.config)} in {e.name}\n    {_statement(e)}" for e in frames)
     if excinfo.errisinstance(NotImplementedError):
         report.longrepr = f"not implemented yet: {label}"
     elif str(excinfo.value).startswith("Timeout ("):  # pytest-timeout stopped the test inside your code

@@ -25,7 +25,7 @@ from pathlib import Path
 # No torch here (nor anything that imports it): the progress view answers from its cache in a
 # fraction of a second, and importing torch alone takes seconds on a busy machine.
 from exercises.grader import grade as grader
-from exercises.harness.stubs import exercise_functions
+from exercises.harness.stubs import exercise_functions, solutions_notebook_path
 from exercises.parts import PARTS, ROOT, Part, PartNotBuilt, UnknownPart, built_part, built_parts, exercise_file_stem
 
 CACHE_DIR = ROOT / ".cache"  # git-ignored: test results per part, keyed by the files they depend on
@@ -328,6 +328,27 @@ def replicate(args: argparse.Namespace) -> int:
     return 0
 
 
+def notebook(args: argparse.Namespace) -> int:
+    """JupyterLab on the part's exercises.py, opened as a notebook (the same file: pytest and the grader see
+    what you write there). Needs the notebook extras: bash setup.sh installs them."""
+    import importlib.util
+    import subprocess
+
+    missing = [m for m in ("jupyterlab", "jupytext", "ipykernel") if importlib.util.find_spec(m) is None]
+    if missing:
+        print(f"error: {', '.join(missing)} not installed in this environment: run bash setup.sh (it installs "
+              f"the notebook extras), or pip install jupyterlab jupytext ipykernel", file=sys.stderr)
+        return 2
+    from exercises.notebook import install_kernel, lab_command
+
+    part = built_part(args.part) if args.part else (_first_unfinished(args.target) or built_parts()[0])
+    path = solutions_notebook_path(part) if args.solutions else part.exercises_path
+    install_kernel()
+    command, env = lab_command(path.relative_to(ROOT).as_posix(), args.port, browser=not args.no_browser)
+    print(f"JupyterLab on {path.relative_to(ROOT)} (Ctrl-C stops it)")
+    return subprocess.run(command, env=env).returncode
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m exercises", description="Your progress through the course.")
     parser.add_argument("--target", choices=("exercises", "solutions"), default="exercises",
@@ -348,6 +369,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default=None, help="cpu, cuda, mps (default: CUDA if present, else CPU)")
     p.add_argument("--out", default=None, help="folder for figures (default: the part's figures/)")
     p.set_defaults(command=replicate)
+    p = sub.add_parser("notebook", help="open a part's exercises.py as a notebook in JupyterLab")
+    p.add_argument("part", nargs="?", help="part0, 1, mnist, ... (default: the first part not finished)")
+    p.add_argument("--solutions", action="store_true", help="the reference's notebook instead (spoilers)")
+    p.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
+    p.add_argument("--port", type=int, default=8888)
+    p.set_defaults(command=notebook)
     for p in sub.choices.values():
         p.add_argument("--target", choices=("exercises", "solutions"), default=argparse.SUPPRESS)
     p = sub.add_parser("grade", help="teachers: grade a learner's submission (see exercises/grader/grade.py)")

@@ -3,6 +3,7 @@
 import html
 import struct
 import zlib
+from typing import Callable
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,9 @@ def _robust_limit(images: np.ndarray) -> float:
     return float(np.percentile(np.abs(images), 99.5)) or float(np.abs(images).max()) or 1.0
 
 
+on_report: "Callable[[list[go.Figure]], None] | None" = None  # a notebook's replication cell shows them inline
+
+
 def save_report(path: Path, title: str, figures: list[go.Figure], numbers: dict[str, str]) -> Path:
     """One HTML page with the headline numbers and every figure; plotly.js is embedded once,
     so the page works offline and can be mailed around."""
@@ -73,6 +77,8 @@ def save_report(path: Path, title: str, figures: list[go.Figure], numbers: dict[
                 for i, fig in enumerate(figures) for problem in missing_data(fig)]
     if problems:
         raise ValueError(f"{title}: figures without data, a bug in the replication:\n  " + "\n  ".join(problems))
+    if on_report is not None:
+        on_report(figures)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>" for k, v in numbers.items())

@@ -1,6 +1,46 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: learn-mech-interp
+#     language: python
+#     name: learn-mech-interp
+# ---
+
+# %% [markdown]
 # Your exercises. Replace each `raise NotImplementedError` with your code, one function at a
-# time, and run `python -m exercises check part5` (or pytest on one test file) for feedback.
+# time, and run `python -m exercises check part5` (or pytest on one test file) for feedback;
+# opened as a notebook (`python -m exercises notebook part5`), run the check cell under it.
 # Generated from solutions/part5_sae.py by `python -m exercises.maintain stubs`: edit the solutions.
+
+# %% [markdown]
+# # Part 5 — Dictionary learning finds features: sparse autoencoders (Cunningham et al. 2023)
+#
+# **The big idea.** Part 1 showed that a model can store more features than it has dimensions
+# (superposition), so its neurons and residual-stream directions mix unrelated things. If the
+# features are *sparse* (few are on for any one input), they can still be pulled apart: learn an
+# overcomplete dictionary of directions d_1 ... d_m (m > d) so that every activation is a sparse,
+# non-negative combination of a few of them,
+#
+#     x ≈ b_dec + Σ_i f_i(x) d_i,   f(x) = ReLU((x − b_dec) W_enc + b_enc),   most f_i(x) = 0.
+#
+# That is a **sparse autoencoder** (SAE): a one-hidden-layer autoencoder, much wider than its
+# input, trained to reconstruct x with an L1 penalty on f. Cunningham, Ewart, Riggs, Huben and
+# Sharkey (2023, *Sparse Autoencoders Find Highly Interpretable Features in Language Models*)
+# showed that on toy data with known features an SAE recovers them, and that on a language model's
+# residual stream its features are far more interpretable than neurons. In this part you build
+# one, check it recovers known features, train it on a real model's residual stream, measure it
+# the way the field does (L0, dead features, variance explained, loss recovered), and read its
+# features from their top-activating contexts. Beyond the paper, you also build the TopK SAE of
+# Gao et al. (2024, *Scaling and evaluating sparse autoencoders*) and compare the two at the same
+# sparsity.
+#
+# Reference: Cunningham, Ewart, Riggs, Huben, Sharkey (2023), arXiv:2309.08600; the toy data
+# follows Sharkey, Braun, Millidge (2022), *Taking features out of superposition with sparse
+# autoencoders*; training details (unit-norm decoder with the parallel gradient removed,
+# resampling dead features, input normalisation) follow Anthropic's *Towards Monosemanticity*
+# (Bricken et al. 2023) and its 2024 updates; TopK: Gao et al. 2024.
+
+# %%
 """Part 5: sparse autoencoders (Cunningham et al. 2023). Dictionary learning finds features.
 
 A model represents more features than it has dimensions (part 1: superposition), so its neurons
@@ -32,6 +72,11 @@ RESAMPLE_INPUTS = 4096  # how many activations train_sae scores when it resample
 SAE_WEIGHTS_FILENAME, SAE_CFG_FILENAME = "sae_weights.safetensors", "cfg.json"  # SAELens's names
 
 
+# %% active="ipynb"
+# from exercises.notebook import checker, replicate_in_notebook
+# check = checker("part5", globals())  # check("name") tests that exercise as this notebook has it
+
+# %%
 # --- toy data with known features ---
 
 
@@ -41,6 +86,12 @@ def random_features(n_features: int, d: int, generator: torch.Generator) -> Floa
     return directions / directions.norm(dim=-1, keepdim=True)
 
 
+# %% [markdown]
+# ### Exercise 1: `toy_feature_data`
+#
+# data with a known answer: many sparse features in fewer dimensions
+
+# %%
 @exercise
 def toy_feature_data(
     features: Float[Tensor, "n_features d"], n_samples: int, p_active: float, generator: torch.Generator
@@ -57,7 +108,17 @@ def toy_feature_data(
     """
     raise NotImplementedError
 
+# %% active="ipynb"
+# check("toy_feature_data")
 
+
+
+# %% [markdown]
+# ### Exercise 2: `SparseAutoencoder.forward`
+#
+# the architecture: pre-encoder bias (subtract b_dec first), ReLU, decoder with unit-norm rows; tied and untied
+
+# %%
 # --- the sparse autoencoder ---
 
 
@@ -112,7 +173,17 @@ class SparseAutoencoder(nn.Module):
         """Rescales every decoder row to unit norm, in place."""
         self.W_dec /= self.W_dec.norm(dim=-1, keepdim=True)
 
+# %% active="ipynb"
+# check("SparseAutoencoder.forward")
 
+
+
+# %% [markdown]
+# ### Exercise 3: `sae_loss`
+#
+# reconstruction error + L1: the trade-off between faithful and sparse
+
+# %%
 # --- training ---
 
 
@@ -135,7 +206,12 @@ def sae_loss(
     """
     raise NotImplementedError
 
+# %% active="ipynb"
+# check("sae_loss")
 
+
+
+# %%
 def remove_parallel_gradient(
     grad: Float[Tensor, "d_sae d_in"], W_dec: Float[Tensor, "d_sae d_in"]
 ) -> Float[Tensor, "d_sae d_in"]:
@@ -153,6 +229,7 @@ def remove_parallel_gradient(
     return grad - (grad * unit).sum(dim=-1, keepdim=True) * unit
 
 
+# %%
 @torch.no_grad()
 def resample_dead_features(
     sae: SparseAutoencoder, dead: Bool[Tensor, " d_sae"], inputs: Float[Tensor, "n d_in"],
@@ -185,6 +262,12 @@ def resample_dead_features(
                 moment[rows] = 0.0
 
 
+# %% [markdown]
+# ### Exercise 4: `train_sae`
+#
+# the training loop with the decoder-norm constraint in the update (remove the gradient along each row, renormalise after the step) and dead-feature resampling
+
+# %%
 @exercise
 def train_sae(
     sae: SparseAutoencoder,
@@ -224,7 +307,17 @@ def train_sae(
     """
     raise NotImplementedError
 
+# %% active="ipynb"
+# check("train_sae")
 
+
+
+# %% [markdown]
+# ### Exercise 5: `mean_max_cosine_similarity`
+#
+# how to score a dictionary against the truth (MMCS)
+
+# %%
 # --- scoring a dictionary against the truth ---
 
 
@@ -240,7 +333,12 @@ def mean_max_cosine_similarity(learned: Float[Tensor, "d_sae d"], true: Float[Te
     """
     raise NotImplementedError
 
+# %% active="ipynb"
+# check("mean_max_cosine_similarity")
 
+
+
+# %%
 # --- a language model's activations ---
 
 
@@ -252,10 +350,17 @@ def validate_layer(model, layer: int) -> None:
                          f"(its residual stream after block `layer`); pick one of those, e.g. {n_layers // 2}.")
 
 
+# %%
 def hook_name(layer: int) -> str:
     return f"blocks.{layer}.hook_resid_post"
 
 
+# %% [markdown]
+# ### Exercise 6: `collect_activations`
+#
+# a model's residual stream at one layer, stopping the forward pass there
+
+# %%
 @exercise
 def collect_activations(
     model, tokens: Int[Tensor, "n_seq pos"], layer: int, batch_size: int = 8
@@ -270,7 +375,12 @@ def collect_activations(
     """
     raise NotImplementedError
 
+# %% active="ipynb"
+# check("collect_activations")
 
+
+
+# %%
 def massive_token_mask(activations: Float[Tensor, "... d"], factor: float = 10.0) -> Bool[Tensor, " ..."]:
     """True where an activation's norm is more than `factor` times the median norm.
 
@@ -282,11 +392,18 @@ def massive_token_mask(activations: Float[Tensor, "... d"], factor: float = 10.0
     return norms > factor * norms.median()
 
 
+# %%
 def normalisation_scale(activations: Float[Tensor, "n d"]) -> float:
     """The factor s with mean ||s x||^2 = d: one L1 coefficient then suits any layer or model."""
     return (activations.shape[-1] / activations.pow(2).sum(dim=-1).mean()).sqrt().item()
 
 
+# %% [markdown]
+# ### Exercise 7: `reconstruction_metrics`
+#
+# L0, dead fraction, variance explained
+
+# %%
 # --- metrics ---
 
 
@@ -305,12 +422,23 @@ def reconstruction_metrics(
     """
     raise NotImplementedError
 
+# %% active="ipynb"
+# check("reconstruction_metrics")
 
+
+
+# %%
 def next_token_loss(logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor, "batch pos"]) -> float:
     """Mean cross-entropy of predicting every next token."""
     return torch.nn.functional.cross_entropy(logits[:, :-1].flatten(0, 1), tokens[:, 1:].flatten()).item()
 
 
+# %% [markdown]
+# ### Exercise 8: `loss_recovered`
+#
+# splicing the SAE into the model: does the model still work on the reconstruction?
+
+# %%
 @exercise
 def loss_recovered(
     model,
@@ -334,7 +462,17 @@ def loss_recovered(
     """
     raise NotImplementedError
 
+# %% active="ipynb"
+# check("loss_recovered")
 
+
+
+# %% [markdown]
+# ### Exercise 9: `top_activating_examples`
+#
+# the top contexts that give a feature its name
+
+# %%
 # --- interpreting features ---
 
 
@@ -350,7 +488,12 @@ def top_activating_examples(
     """
     raise NotImplementedError
 
+# %% active="ipynb"
+# check("top_activating_examples")
 
+
+
+# %%
 def promoted_tokens(model, direction: Float[Tensor, " d_model"], k: int = 8) -> tuple[list[str], list[float]]:
     """The tokens whose logits a feature's decoder direction raises most (through the unembedding)."""
     with torch.no_grad():
@@ -359,6 +502,12 @@ def promoted_tokens(model, direction: Float[Tensor, " d_model"], k: int = 8) -> 
     return [model.tokenizer.decode([i]) for i in ids.tolist()], values.tolist()
 
 
+# %% [markdown]
+# ### Exercise 10: `topk_activation`
+#
+# Gao et al.'s TopK activation: sparsity by construction, no L1
+
+# %%
 # --- beyond the paper: TopK SAEs ---
 
 
@@ -375,7 +524,12 @@ def topk_activation(pre: Float[Tensor, "batch d_sae"], k: int) -> Float[Tensor, 
     """
     raise NotImplementedError
 
+# %% active="ipynb"
+# check("topk_activation")
 
+
+
+# %%
 # --- saving in SAELens's layout ---
 
 
@@ -410,6 +564,7 @@ def save_sae(sae: SparseAutoencoder, path: Path, *, scale: float = 1.0, metadata
     return path
 
 
+# %%
 def load_sae(path: Path) -> tuple[SparseAutoencoder, dict]:
     """Reads an SAE that save_sae (or SAELens, standard or topk) wrote: (the SAE on raw activations, its config)."""
     from safetensors.torch import load_file
@@ -424,3 +579,84 @@ def load_sae(path: Path) -> tuple[SparseAutoencoder, dict]:
         for name in ("W_enc", "W_dec", "b_enc", "b_dec"):
             getattr(sae, name).copy_(weights[name])
     return sae, config
+
+
+# %% [markdown]
+# ## The replication
+#
+#
+# ```bash
+# python -m exercises replicate part5                      # on your code
+# python -m exercises replicate part5 --target solutions   # on the reference
+# python -m exercises replicate part5 --target solutions --quick   # tiny sizes, a cache under the output folder
+# PART5_LAYER=10 python -m exercises replicate part5 --target solutions   # another layer (0-29)
+# ```
+#
+# 1. **Toy data with known features.** 64 random unit vectors in 32 dimensions; each sample turns
+#    each feature on with probability 0.06 (3.8 on average), magnitude uniform in [0, 1]; 50,000
+#    samples, normalised so that the mean squared norm is 32. SAEs of 128 and 64 latents, L1
+#    coefficients 0.3 to 10, 2,500 Adam steps each (batch 256, lr 3e-3, resampling every 625
+#    steps), scored by MMCS against the true features.
+# 2. **SmolLM2-135M's residual stream after block 14** (of 0-29), over the shipped Moby Dick:
+#    2,000 sequences of 128 tokens (a BOS token, then 127 tokens of the book), 256,000 activations,
+#    cached on disk in `part5_sae/checkpoints/` (float16, **296 MB**; read back in under a second;
+#    the cache is refused with an error that says what to do when it comes from another model or
+#    layer, from other tokens, or is damaged). The last 100 sequences are held out. The massive
+#    tokens (below) are set aside; the other 241,300 training activations are scaled so their mean
+#    squared norm is 576. Two SAEs of 1,152 latents (2x), 2,000 Adam steps each (batch 512,
+#    lr 1e-3, resampling every 500 steps): the paper's ReLU + L1 (coefficient 1.5), and a TopK SAE
+#    whose k is set to the L1 SAE's L0 (matched sparsity). Then L0, dead fraction and variance
+#    explained on the held-out tokens, the next-token loss with each SAE spliced in (24 held-out
+#    sequences), dashboards of six features, and both SAEs saved in SAELens's layout.
+#
+# Measured with `python -m exercises replicate part5 --target solutions` on the course's 2-core,
+# no-GPU machine, shared with other agents; two runs (one building the cache, one reading it) gave
+# the same numbers to every printed digit and the same features:
+#
+# | result | paper | ours (reference solutions) |
+# |---|---|---|
+# | toy: MMCS at the best L1 coefficient | above 0.99 (Cunningham et al., after Sharkey et al.) | **0.997** (128 latents, L1 3.0; L0 4.4 vs the true 3.8) |
+# | toy: MMCS across the sweep (128 latents; L1 0.3 / 1 / 3 / 10) | falls off on both sides of the best coefficient | 0.931 / 0.991 / **0.997** / 0.481 (dead at 10: L0 0.04) |
+# | toy: 64 latents (as many as the true features), L1 3 | — | 0.982 |
+# | toy sweep time (5 SAEs) | — | **21 s** (load average 2 to 3); 36 s (load 4 to 5) |
+# | activations | — | **256,000** (241,300 train), 296 MB cache |
+# | massive tokens: share of tokens / of the held-out variance | — | **0.80% / 99%** (norm 164x the median) |
+# | L1 SAE: L0, dead | — | **51.3, 0.0%** |
+# | L1 SAE: variance explained, ordinary tokens / all tokens | — | **0.762** / −9.76 |
+# | L1 SAE: next-token loss clean → spliced (zero-ablated 14.08) | — | 4.637 → 4.864: **loss recovered 0.976** |
+# | L1 SAE spliced in at the massive tokens too | — | loss recovered 0.752 |
+# | TopK SAE (k = 51): L0, dead | Gao et al.: TopK beats ReLU + L1 at equal L0 | **51.0, 0.9%** |
+# | TopK SAE: variance explained, ordinary tokens / all tokens | | **0.817** / 0.766 |
+# | TopK SAE: next-token loss spliced | | 4.732: **loss recovered 0.990** |
+#
+# At the same L0, TopK explains more variance (0.817 vs 0.762) and loses less of the model's loss
+# (0.990 vs 0.976), as Gao et al. report: the L1 penalty shrinks every active latent towards zero,
+# TopK does not.
+#
+# Where the time goes. The first run, which builds the cache (load average 2 to 3): **13 min 48 s**
+# wall, of which the forward passes through blocks 0-14 for 256,000 tokens take 655 s (390
+# tokens/s), loading SmolLM2 28 s, the toy sweep 21 s, training the L1 SAE 40 s and the TopK SAE
+# 46 s (2,000 steps each), the loss with the SAEs spliced in 31 s (nine full forward passes of 3,072
+# tokens), the dashboards 3 s. Later runs read the cache in 1 s: 506 s in all at load average 4 to
+# 5 (training 132 s + 128 s, spliced losses 170 s: the same work, slower on busier cores). The
+# first cache here was built at load average 8 to 9 and took 29 min (148 tokens/s): on a shared
+# machine the collection dominates, which is why it is cached. Since then the collection picks its
+# thread count as it goes (`ThreadChooser` in `exercises/threads.py`: every 16 chunks it times one
+# chunk on one thread and one on two, and keeps the faster): measured on 163,840 and 65,536 tokens
+# (2026-11-28), 2,111 tokens/s on a quiet machine (two threads fixed: 2,223 to 2,345) and 1,012
+# tokens/s with one other busy process (two threads fixed: 485), so the 256,000 activations take
+# about 2 minutes on a quiet machine and about 4 beside one other job. A whole run from scratch,
+# cache included, on the quiet machine (load average about 1, 2026-11-28): **4 min 38 s** wall
+# (model load 15 s, collecting the activations 116 s, toy sweep 11 s, training the L1 and TopK
+# SAEs 39 s and 45 s, spliced losses 43 s, dashboards 3 s), with the same numbers as the table.
+# **On another CPU** (the `avx2` kernel setting of `python -m exercises.maintain kernels`, 2026-12-01, on the
+# cache built under it) the run gave toy MMCS 0.997, L1 SAE L0 51.1, 0% dead, variance explained
+# 0.762 (all tokens −9.73), loss recovered 0.976 (0.751 at the massive tokens too), TopK L0 51.0,
+# 1.2% dead, variance explained 0.817 (all tokens 0.747), loss recovered 0.989: the table's numbers
+# to within 0.02 (the dead fraction to 0.3 points). The quick run (the course's smoke
+# test, `pytest tests/test_replications.py -k part5 --target=solutions`) took 33 to 35 s, model
+# load included (40 sequences of 64 tokens, SAEs of 576 latents trained 150 steps): toy MMCS 0.963,
+# L1 SAE L0 77.9 and loss recovered 0.881, TopK 0.917.
+
+# %% active="ipynb"
+# numbers = replicate_in_notebook("part5", globals())  # on your code, at the quick size; figures below

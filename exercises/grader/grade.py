@@ -498,7 +498,7 @@ def pytest_configure(config) -> None:
                            on_stop=lambda: sandbox.clean_up(kind, uid))
     events.write(event="importing")
     worker.start()  # it imports the learner's file while this process collects the tests
-    config.stash[targets.IN_WORKER] = trusted.graded_module(given, exercises_of(part), worker)
+    config.stash[targets.HANDED_IN] = trusted.graded_module(given, exercises_of(part), worker)
     _grading[config] = (worker, events)
     config.add_cleanup(worker.stop)
 

@@ -407,10 +407,10 @@ def _recording_module(part: Part) -> types.ModuleType:
 
 def _called_from_graded() -> bool:
     graded = _session.graded() if _session.graded else None
-    target = getattr(graded, "__file__", None)
+    files = {getattr(graded, "__file__", None), *getattr(graded, "__learner_files__", ())} - {None}  # a notebook's cells
     frame = sys._getframe(2)
     while frame is not None:
-        if frame.f_code.co_filename == target:
+        if frame.f_code.co_filename in files:
             return True
         frame = frame.f_back
     return False

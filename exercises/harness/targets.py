@@ -22,8 +22,12 @@ from exercises.parts import Part, built_part, exercise_file_stem, part_of_path
 TARGET_ENV = "MECH_INTERP_TARGET"
 TARGETS = ("exercises", "solutions")
 STUB = "stub"  # the variant id of the generated stubs in --target=mutants runs
-# The grader (exercises/grader/grade.py): the graded module whose exercises run in the sandboxed worker.
-IN_WORKER = pytest.StashKey[types.ModuleType]()
+# A graded module handed to the `graded` fixture instead of importing exercises.py: the grader's proxies to
+# its sandboxed worker (exercises/grader/grade.py), or a notebook's own code (exercises/notebook.py).
+HANDED_IN = pytest.StashKey[types.ModuleType]()
+# Where the learner's code lives, for failure reports that show its lines: exercises.py, and the files of a
+# notebook's cells (a Jupyter kernel compiles each cell as a file of its own).
+LEARNER_FILES = pytest.StashKey[set[str]]()
 
 
 def default_target() -> str:
@@ -33,9 +37,12 @@ def default_target() -> str:
     return target
 
 
-def load_target(part: Part | str, target: str | None = None) -> types.ModuleType:
-    """The module graded for `part`: the learner's exercises.py or the reference solutions."""
+def load_target(part: Part | str, target: "str | types.ModuleType | None" = None) -> types.ModuleType:
+    """The module graded for `part`: the learner's exercises.py or the reference solutions (or, handed
+    in as a module, a notebook's code: exercises/notebook.py)."""
     part = built_part(part) if isinstance(part, str) else part
+    if isinstance(target, types.ModuleType):
+        return target
     target = target or default_target()
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")

@@ -21,7 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from exercises.harness.stubs import exercise_functions, exercise_names, expected_stub, is_exercise_decorator
+from exercises.harness.stubs import (exercise_functions, exercise_names, expected_solutions_notebook, expected_stub,
+                                     is_exercise_decorator, solutions_notebook_path)
 from exercises.parts import PARTS, ROOT, Part, exercise_file_stem
 
 SIZE = range(7, 13)  # exercises in a finished part (the course design: 7-12)
@@ -43,8 +44,9 @@ RULES = {rule.name: rule for rule in (
     Rule("hints", "Every exercise's docstring has a line starting 'Hint:' (the progress view shows it)."),
     Rule("placeholders", f"A finished part keeps none of the scaffold's placeholders ({PLACEHOLDER}) in its "
                          "solutions, mutants, tests, lesson or replicate.py."),
-    Rule("stubs-generated", "exercises.py is generated from the solutions (python -m exercises.maintain stubs): "
-                            "every stub body only raises NotImplementedError, and exercises.py never imports solutions."),
+    Rule("stubs-generated", "exercises.py (also the part's notebook) and solutions/notebooks/partN_x.py are generated "
+                            "from the solutions and the lesson (python -m exercises.maintain stubs): every stub body "
+                            "only raises NotImplementedError, and exercises.py never imports solutions."),
     Rule("test-file-per-exercise", "Each exercise has one test file, tests/test_<snake_case name>.py "
                                    "(ToyModel.forward: test_toy_model_forward.py), and each test file an exercise."),
     Rule("mutant-per-exercise", "Every exercise has at least one known-wrong version, @mutant(\"name\", \"why\") "
@@ -141,6 +143,10 @@ def stubs_generated(part: Part) -> list[str]:
     if not part.exercises_path.exists() or part.exercises_path.read_text(encoding="utf-8") != expected_stub(part):
         return [broken("stubs-generated", f"{part.exercises_path.relative_to(ROOT)} is not what solutions/"
                                           f"{part.folder}.py generates: run python -m exercises.maintain stubs")]
+    notebook = solutions_notebook_path(part)
+    if not notebook.exists() or notebook.read_text(encoding="utf-8") != expected_solutions_notebook(part):
+        return [broken("stubs-generated", f"{notebook.relative_to(ROOT)} (the reference's notebook) is not what "
+                                          f"solutions/{part.folder}.py generates: run python -m exercises.maintain stubs")]
     source = part.exercises_path.read_text(encoding="utf-8")
     problems = []
     for name, node in exercise_functions(source):

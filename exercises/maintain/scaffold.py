@@ -128,7 +128,9 @@ LESSON = '''\
 Fill them in, in order, in `exercises.py`; check each with `python -m exercises check {short}` or
 `pytest {folder}/tests/test_<exercise>.py`.
 
-1. `normalise_rows`: TODO(scaffold) the example exercise (replace it).
+| # | function | what you learn |
+|---|---|---|
+| 1 | `normalise_rows` | TODO(scaffold) the example exercise (replace it; the notebook shows this line above it) |
 
 ## The replication
 

@@ -1,0 +1,98 @@
+"""Every part's notebook runs top to bottom in a Jupyter kernel (nbclient): with the stubs, each check
+cell says "not implemented yet" in one line; with the solutions (their generated notebook), each says
+all its tests pass, and part 0's replication cell shows its figures inline, plotly.js embedded.
+
+The notebook is the part's exercises.py read by jupytext, as JupyterLab opens it; the kernel is the
+course's (exercises/notebook.py), importing this checkout's code.
+"""
+
+import os
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from exercises.harness.stubs import KERNEL, solutions_notebook_path
+from exercises.parts import ROOT, built_parts
+
+jupytext = pytest.importorskip("jupytext", reason="the notebook extras are not installed (bash setup.sh installs them)")
+nbclient = pytest.importorskip("nbclient", reason="the notebook extras are not installed (bash setup.sh installs them)")
+
+PARTS = built_parts()
+pytestmark = pytest.mark.timeout(1200)
+
+
+def _check_cells(notebook) -> list:
+    return [c for c in notebook.cells if c.cell_type == "code" and c.source.startswith("check(")]
+
+
+def _text(cell) -> str:
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.output_type == "stream")
+
+
+def _errors(cell) -> list[str]:
+    return [f"{o.ename}: {o.evalue}" for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def _run(path, with_replication: bool):
+    notebook = jupytext.read(path)
+    if not with_replication:
+        notebook.cells = [c for c in notebook.cells if "replicate_in_notebook(" not in c.source or "import" in c.source]
+    client = nbclient.NotebookClient(notebook, kernel_name=KERNEL, timeout=600, allow_errors=True,
+                                     resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def executed() -> dict:
+    """{(part, "stubs" | "solutions"): the executed notebook}, two kernels at a time."""
+    from exercises.notebook import install_kernel
+
+    install_kernel()
+    os.environ["PYTHONPATH"] = str(ROOT)  # the kernels import this checkout
+    runs = [(part, kind) for part in PARTS for kind in ("stubs", "solutions")]
+
+    def execute(run):
+        part, kind = run
+        path = part.exercises_path if kind == "stubs" else solutions_notebook_path(part)
+        return _run(path, with_replication=part.number == 0)
+
+    with ThreadPoolExecutor(2) as pool:
+        return dict(zip(runs, pool.map(execute, runs)))
+
+
+@pytest.mark.parametrize("part", PARTS, ids=[p.short for p in PARTS])
+def test_stub_notebook_says_not_implemented_in_one_line_per_check(part, executed):
+    notebook = executed[part, "stubs"]
+    cells = _check_cells(notebook)
+    assert len(cells) == len(_exercise_names(part)), f"{part.short}: one check cell per exercise"
+    for cell, name in zip(cells, _exercise_names(part)):
+        assert _text(cell).strip() == f"✗ not implemented yet: {part.short} {name}", (cell.source, cell.outputs)
+    errors = [(c.source[:60], _errors(c)) for c in notebook.cells if _errors(c)]
+    assert errors == [], f"{part.short}: cells that raised in the stub notebook: {errors}"
+
+
+@pytest.mark.parametrize("part", PARTS, ids=[p.short for p in PARTS])
+def test_solutions_notebook_passes_every_check(part, executed):
+    notebook = executed[part, "solutions"]
+    for cell, name in zip(_check_cells(notebook), _exercise_names(part), strict=True):
+        said = _text(cell).strip()
+        assert said.startswith(f"✓ {part.short} {name}: all ") and "\n" not in said, (cell.source, said)
+    errors = [(c.source[:60], _errors(c)) for c in notebook.cells if _errors(c)]
+    assert errors == [], f"{part.short}: cells that raised in the solutions notebook: {errors}"
+
+
+def test_replication_cell_shows_its_figures_inline_offline(executed):
+    notebook = executed[PARTS[0], "solutions"]
+    (cell,) = [c for c in notebook.cells if c.source.startswith("numbers = replicate_in_notebook(")]
+    html = [o["data"]["text/html"] for o in cell.outputs if o.output_type == "display_data" and "text/html" in o["data"]]
+    assert "plotly.js v" in html[0] and len(html[0]) > 1_000_000, "the first figure embeds plotly.js itself"
+    assert len(html) >= 3 and all("Plotly.newPlot" in h for h in html), [o.output_type for o in cell.outputs]
+    assert not any(re.search(r"<script[^>]+src=", h) for h in html), "nothing is fetched: no script loads from a URL"
+
+
+def _exercise_names(part) -> list[str]:
+    from exercises.harness.stubs import exercise_names
+
+    return exercise_names(part.solutions_path.read_text(encoding="utf-8"))
