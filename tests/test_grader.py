@@ -148,3 +148,15 @@ def test_a_link_to_the_reference_is_not_the_learners_file(tmp_path):
     result = _grade(root, tmp_path)
     assert _by_part(result) == {part0.short: 0, part1.short: 90}
     assert "symbolic link" in result["summary"]
+
+
+def test_work_done_in_the_notebook_grades_as_work_done_in_the_file(tmp_path):
+    """The notebook is exercises.py itself (jupytext's percent format): JupyterLab saves the learner's cells
+    there. A file saved from the notebook view, check cells and lesson cells included, earns what the same
+    code typed into the plain file earns."""
+    from exercises.harness.stubs import solutions_notebook_path
+
+    from_notebook = {p.short: solutions_notebook_path(p).read_text() for p in PARTS}
+    typed = _grade(_submission(tmp_path / "typed", {p.short: "solutions" for p in PARTS}), tmp_path)
+    saved = _grade(_submission(tmp_path / "notebook", from_notebook), tmp_path)
+    assert _by_part(saved) == _by_part(typed) == {p.short: 10 * len(grade.exercises_of(p)) for p in PARTS}

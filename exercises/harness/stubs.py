@@ -121,11 +121,16 @@ def with_cells(source: str, part: Part, reference: bool = False) -> str:
         heading = "\n".join(f"### Exercise {exercises.index(n) + 1}: `{n}`\n\n{rows.get(n, '')}" for n in own)
         before[start] = before.get(start, "") + _markdown(heading) + "# %%\n"
         after[node.end_lineno] = "\n" + "".join(_notebook_only(f'check("{n}")') for n in own)
-    out = []
+    out, after_check = [], False
     for number, line in enumerate(lines):
+        if after_check and not line.strip() and number not in before:
+            continue  # one blank line after a check cell, not the file's two: they would join the cell
+        after_check = False
         out.append(before.get(number, ""))
         out.append(line)
-        out.append(after.get(number + 1, ""))
+        if number + 1 in after:
+            out.append(after[number + 1])
+            after_check = True
     ending = _markdown(f"## The replication\n\n{replication}") + _notebook_only(
         f'numbers = replicate_in_notebook("{part.short}", globals())  # on your code, at the quick size; figures below')
     return "".join(out).rstrip("\n") + "\n\n\n" + ending.rstrip("\n") + "\n"

@@ -96,8 +96,6 @@ def linear_forward(
 # %% active="ipynb"
 # check("linear_forward")
 
-
-
 # %% [markdown]
 # ### Exercise 2: `cross_entropy`
 #
@@ -118,8 +116,6 @@ def cross_entropy(logits: Float[Tensor, "n classes"], labels: Int[Tensor, " n"])
 
 # %% active="ipynb"
 # check("cross_entropy")
-
-
 
 # %% [markdown]
 # ### Exercise 3: `train_classifier`
@@ -171,8 +167,6 @@ def train_classifier(
 # %% active="ipynb"
 # check("train_classifier")
 
-
-
 # %% [markdown]
 # ### Exercise 4: `weight_templates`
 #
@@ -189,8 +183,6 @@ def weight_templates(W: Float[Tensor, "rows pixels"]) -> Float[Tensor, "rows 28 
 
 # %% active="ipynb"
 # check("weight_templates")
-
-
 
 # %% [markdown]
 # ### Exercise 5: `class_mean_images`
@@ -215,8 +207,6 @@ def class_mean_images(
 
 # %% active="ipynb"
 # check("class_mean_images")
-
-
 
 # %% [markdown]
 # ### Exercise 6: `template_similarity`
@@ -245,8 +235,6 @@ def template_similarity(
 # %% active="ipynb"
 # check("template_similarity")
 
-
-
 # %% [markdown]
 # ### Exercise 7: `pixel_attribution`
 #
@@ -266,8 +254,6 @@ def pixel_attribution(
 
 # %% active="ipynb"
 # check("pixel_attribution")
-
-
 
 # %% [markdown]
 # ### Exercise 8: `flip_perturbation`
@@ -298,8 +284,6 @@ def flip_perturbation(
 
 # %% active="ipynb"
 # check("flip_perturbation")
-
-
 
 # %% [markdown]
 # ### Exercise 9: `mlp_forward`

@@ -134,8 +134,6 @@ def all_pairs(p: int) -> tuple[Int[Tensor, "pairs 3"], Int[Tensor, " pairs"]]:
 # %% active="ipynb"
 # check("all_pairs")
 
-
-
 # %% [markdown]
 # ### Exercise 2: `train_test_split`
 #
@@ -159,8 +157,6 @@ def train_test_split(
 
 # %% active="ipynb"
 # check("train_test_split")
-
-
 
 # %% [markdown]
 # ### Exercise 3: `fourier_basis`
@@ -187,8 +183,6 @@ def fourier_basis(p: int) -> Float[Tensor, "p p"]:
 # %% active="ipynb"
 # check("fourier_basis")
 
-
-
 # %% [markdown]
 # ### Exercise 4: `fourier_transform_2d`
 #
@@ -214,8 +208,6 @@ def fourier_transform_2d(
 # %% active="ipynb"
 # check("fourier_transform_2d")
 
-
-
 # %% [markdown]
 # ### Exercise 5: `frequency_norms`
 #
@@ -236,8 +228,6 @@ def frequency_norms(W: Float[Tensor, "p d"], basis: Float[Tensor, "p p"]) -> Flo
 
 # %% active="ipynb"
 # check("frequency_norms")
-
-
 
 # %% [markdown]
 # ### Exercise 6: `key_frequencies`
@@ -260,8 +250,6 @@ def key_frequencies(norms: Float[Tensor, " freqs"], min_share: float = 0.04) -> 
 
 # %% active="ipynb"
 # check("key_frequencies")
-
-
 
 # %% [markdown]
 # ### Exercise 7: `neuron_frequency_fve`
@@ -295,8 +283,6 @@ def neuron_frequency_fve(
 # %% active="ipynb"
 # check("neuron_frequency_fve")
 
-
-
 # %% [markdown]
 # ### Exercise 8: `trig_form_fit`
 #
@@ -328,8 +314,6 @@ def trig_form_fit(
 # %% active="ipynb"
 # check("trig_form_fit")
 
-
-
 # %% [markdown]
 # ### Exercise 9: `excluded_loss`
 #
@@ -355,8 +339,6 @@ def excluded_loss(
 
 # %% active="ipynb"
 # check("excluded_loss")
-
-
 
 # %% [markdown]
 # ### Exercise 10: `restricted_loss`

@@ -266,8 +266,6 @@ def repeated_random_tokens(
 # %% active="ipynb"
 # check("repeated_random_tokens")
 
-
-
 # %% [markdown]
 # ### Exercise 2: `per_token_loss`
 #
@@ -287,8 +285,6 @@ def per_token_loss(logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor,
 
 # %% active="ipynb"
 # check("per_token_loss")
-
-
 
 # %% [markdown]
 # ### Exercise 3: `attention_stripe_score`
@@ -315,8 +311,6 @@ def attention_stripe_score(
 
 # %% active="ipynb"
 # check("attention_stripe_score")
-
-
 
 # %% [markdown]
 # ### Exercise 4: `head_scores`
@@ -347,8 +341,6 @@ def head_scores(model, tokens: Int[Tensor, "batch seq"], period: int) -> dict[st
 # %% active="ipynb"
 # check("head_scores")
 
-
-
 # %% [markdown]
 # ### Exercise 5: `direct_logit_attribution`
 #
@@ -376,8 +368,6 @@ def direct_logit_attribution(
 
 # %% active="ipynb"
 # check("direct_logit_attribution")
-
-
 
 # %% [markdown]
 # ### Exercise 6: `ablated_per_token_loss`
@@ -414,8 +404,6 @@ def ablated_per_token_loss(model, tokens: Int[Tensor, "batch pos"], heads: list[
 # %% active="ipynb"
 # check("ablated_per_token_loss")
 
-
-
 # %% [markdown]
 # ### Exercise 7: `copying_score`
 #
@@ -444,8 +432,6 @@ def copying_score(
 # %% active="ipynb"
 # check("copying_score")
 
-
-
 # %% [markdown]
 # ### Exercise 8: `k_composition_scores`
 #
@@ -472,8 +458,6 @@ def k_composition_scores(
 
 # %% active="ipynb"
 # check("k_composition_scores")
-
-
 
 # %% [markdown]
 # ### Exercise 9: `induction_qk_circuit`
@@ -505,8 +489,6 @@ def induction_qk_circuit(model, previous_token_head: Head, induction_head: Head)
 
 # %% active="ipynb"
 # check("induction_qk_circuit")
-
-
 
 # %% [markdown]
 # ### Exercise 10: `train_attn_only`

@@ -437,8 +437,6 @@ def ioi_prompts(
 # %% active="ipynb"
 # check("ioi_prompts")
 
-
-
 # %% [markdown]
 # ### Exercise 2: `tokenize_ioi`
 #
@@ -487,8 +485,6 @@ def tokenize_ioi(tokenizer, prompts: list[IOIPrompt], n_ctx: int) -> IOIBatch:
 # %% active="ipynb"
 # check("tokenize_ioi")
 
-
-
 # %% [markdown]
 # ### Exercise 3: `logit_diff`
 #
@@ -509,8 +505,6 @@ def logit_diff(
 
 # %% active="ipynb"
 # check("logit_diff")
-
-
 
 # %% [markdown]
 # ### Exercise 4: `head_dla`
@@ -550,8 +544,6 @@ def head_dla(model, cache, data: IOIBatch) -> Float[Tensor, "layer head"]:
 # %% active="ipynb"
 # check("head_dla")
 
-
-
 # %% [markdown]
 # ### Exercise 5: `end_attention`
 #
@@ -578,8 +570,6 @@ def end_attention(cache, data: IOIBatch, n_layers: int) -> Float[Tensor, "name l
 
 # %% active="ipynb"
 # check("end_attention")
-
-
 
 # %% [markdown]
 # ### Exercise 6: `patch_residual`
@@ -619,8 +609,6 @@ def patch_residual(
 
 # %% active="ipynb"
 # check("patch_residual")
-
-
 
 # %% [markdown]
 # ### Exercise 7: `patch_head_outputs`
@@ -668,8 +656,6 @@ def patch_head_outputs(
 
 # %% active="ipynb"
 # check("patch_head_outputs")
-
-
 
 # %% [markdown]
 # ### Exercise 8: `path_patch_queries`
@@ -744,8 +730,6 @@ def path_patch_queries(
 # %% active="ipynb"
 # check("path_patch_queries")
 
-
-
 # %% [markdown]
 # ### Exercise 9: `copy_score`
 #
@@ -780,8 +764,6 @@ def copy_score(
 
 # %% active="ipynb"
 # check("copy_score")
-
-
 
 # %% [markdown]
 # ### Exercise 10: `circuit_logit_diffs`

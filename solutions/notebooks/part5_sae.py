@@ -112,8 +112,6 @@ def toy_feature_data(
 # %% active="ipynb"
 # check("toy_feature_data")
 
-
-
 # %% [markdown]
 # ### Exercise 2: `SparseAutoencoder.forward`
 #
@@ -179,8 +177,6 @@ class SparseAutoencoder(nn.Module):
 # %% active="ipynb"
 # check("SparseAutoencoder.forward")
 
-
-
 # %% [markdown]
 # ### Exercise 3: `sae_loss`
 #
@@ -213,8 +209,6 @@ def sae_loss(
 
 # %% active="ipynb"
 # check("sae_loss")
-
-
 
 # %%
 def remove_parallel_gradient(
@@ -337,8 +331,6 @@ def train_sae(
 # %% active="ipynb"
 # check("train_sae")
 
-
-
 # %% [markdown]
 # ### Exercise 5: `mean_max_cosine_similarity`
 #
@@ -364,8 +356,6 @@ def mean_max_cosine_similarity(learned: Float[Tensor, "d_sae d"], true: Float[Te
 
 # %% active="ipynb"
 # check("mean_max_cosine_similarity")
-
-
 
 # %%
 # --- a language model's activations ---
@@ -412,8 +402,6 @@ def collect_activations(
 
 # %% active="ipynb"
 # check("collect_activations")
-
-
 
 # %%
 def massive_token_mask(activations: Float[Tensor, "... d"], factor: float = 10.0) -> Bool[Tensor, " ..."]:
@@ -467,8 +455,6 @@ def reconstruction_metrics(
 # %% active="ipynb"
 # check("reconstruction_metrics")
 
-
-
 # %%
 def next_token_loss(logits: Float[Tensor, "batch pos vocab"], tokens: Int[Tensor, "batch pos"]) -> float:
     """Mean cross-entropy of predicting every next token."""
@@ -521,8 +507,6 @@ def loss_recovered(
 # %% active="ipynb"
 # check("loss_recovered")
 
-
-
 # %% [markdown]
 # ### Exercise 9: `top_activating_examples`
 #
@@ -548,8 +532,6 @@ def top_activating_examples(
 
 # %% active="ipynb"
 # check("top_activating_examples")
-
-
 
 # %%
 def promoted_tokens(model, direction: Float[Tensor, " d_model"], k: int = 8) -> tuple[list[str], list[float]]:
@@ -585,8 +567,6 @@ def topk_activation(pre: Float[Tensor, "batch d_sae"], k: int) -> Float[Tensor, 
 
 # %% active="ipynb"
 # check("topk_activation")
-
-
 
 # %%
 # --- saving in SAELens's layout ---
