@@ -7,6 +7,7 @@ Learners use it but do not edit it. Run ``python -m exercises`` to see your prog
     testing.py                          what the part tests call (call_graded, check_tensor, ...)
     harness/                            conftest.py's machinery: targets, stubs, recordings
     grader/                             the teacher's grader: sandboxed worker, scoring
+    notebook.py                         each part's exercises.py as a notebook: check cells, JupyterLab
     editions.py                         the learners' edition and the platforms' bundles
     maintain/                           maintainers' commands (python -m exercises.maintain)
 """

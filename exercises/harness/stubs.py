@@ -2,6 +2,9 @@
 
 Every function decorated with ``@exercise`` in ``solutions/partN_*.py`` keeps its signature and
 docstring and gets the body ``raise NotImplementedError``; all other code is copied unchanged.
+The file is also the part's notebook (jupytext's percent format): the lesson's text in markdown
+cells, a check cell under each exercise (exercises/notebook.py). The same cells around the
+solutions make solutions/notebooks/partN_*.py, the reference as a notebook.
 
     python -m exercises.maintain stubs          # rewrite every built part's exercises.py
     python -m exercises.maintain stubs --check  # exit 1 if any exercises.py is out of date
