@@ -310,17 +310,17 @@ def graded_fixture(part: Part, mutant_report: dict) -> list[str]:
             for nodeid, result in _of_part(part, mutant_report).items() if result["variant"] is None]
 
 
-def stubs_fail(part: Part, mutant_report: dict) -> list[str]:
+def stubs_fail(part: Part, mutant_report: dict, rule: str = "stubs-fail") -> list[str]:
     runs = {k: v for k, v in _of_part(part, mutant_report).items() if v["variant"] == "stub"}
     if not runs:
-        return [broken("stubs-fail", f"{part.short}: no test ran against the stubs")]
+        return [broken(rule, f"{part.short}: no test ran against the stubs")]
     problems = []
     for nodeid, result in runs.items():
         if result["outcome"] != "failed":
-            problems.append(broken("stubs-fail", f"{nodeid} passes on the stubs: it grades nothing"))
+            problems.append(broken(rule, f"{nodeid} passes on the stubs: it grades nothing"))
         elif not result["message"].startswith(f"not implemented yet: {part.short} "):
             first = result["message"].strip().splitlines()[:3]
-            problems.append(broken("stubs-fail", f"{nodeid} on the stubs should say 'not implemented yet: {part.short} "
+            problems.append(broken(rule, f"{nodeid} on the stubs should say 'not implemented yet: {part.short} "
                                                  f"<exercise>' in one line; it says: {' / '.join(first)}"))
     return problems
 
@@ -382,8 +382,7 @@ def solutions_pass(part: Part, solutions_report: dict, rule: str = "solutions-pa
 
 def recordings_answer(part: Part, solutions_report: dict, mutant_report: dict) -> list[str]:
     """The verdicts of solutions, stubs and mutants graded against the recordings (--reference=golden)."""
-    stubs = [p.replace("rule stubs-fail", "rule recordings-answer") for p in stubs_fail(part, mutant_report)]
-    return (solutions_pass(part, solutions_report, "recordings-answer") + stubs
+    return (solutions_pass(part, solutions_report, "recordings-answer") + stubs_fail(part, mutant_report, "recordings-answer")
             + mutants_caught(part, mutant_report, "recordings-answer"))
 
 
