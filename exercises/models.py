@@ -73,6 +73,26 @@ def canonical_name(name: str) -> str:
     return ALIASES[key]
 
 
+def copy_model(model: torch.nn.Module) -> torch.nn.Module:
+    """copy.deepcopy(model), which also works after the model (or a copy of it) ran with gradients.
+
+    transformer_lens 4.3's TransformerBridge keeps tensors of its last forward pass as plain
+    attributes: each attention's pattern (`_pattern`, GPT-2's attention) and the residual stream a
+    hook on the block's first norm stores on the attention (`_captured_pre_ln_residual`). That hook
+    reaches the attention through a weak proxy, which a deep copy does not follow, so a copy's
+    forward pass stores its tensor on the original. After a pass with gradients these tensors are
+    part of a graph, and deepcopy refuses such tensors. They are only read inside the forward pass
+    that made them, so detaching them first changes no result (and frees the graph they held).
+    """
+    import copy
+
+    for module in model.modules():
+        for name, value in list(vars(module).items()):
+            if isinstance(value, torch.Tensor) and value.grad_fn is not None:
+                setattr(module, name, value.detach())
+    return copy.deepcopy(model)
+
+
 def load_model(name: str = SMOLLM2, device: str | torch.device | None = None) -> "TransformerBridge":
     """A model as a TransformerBridge, on `device` (default: exercises.device.get_device()).
 

@@ -17,6 +17,8 @@ from typing import Any, Callable, Iterable, Sequence
 import pytest
 import torch
 
+from exercises.models import copy_model
+
 # The seed every test starts from: 0, except in a grading run, which draws its own so the graded inputs are new.
 test_seed = 0
 SEED_ENV = "MECH_INTERP_GRADING_SEED"  # how the grader hands its seed to pytest (an argument would show in /proc)
@@ -126,7 +128,7 @@ def _copy(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _copy(v) for k, v in value.items()}
     if isinstance(value, torch.nn.Module):
-        return copy.deepcopy(value)
+        return copy_model(value)
     return value
 
 

@@ -29,6 +29,7 @@ from exercises.device import get_device
 from exercises.harness.targets import load_target
 from exercises.models import INSTALL_SMOLLM2, LOAD_SECONDS, load_model, smollm2_available
 from exercises.plotting import save_report
+from part4_ioi import discovery
 
 HERE = Path(__file__).parent
 CIRCUIT_FILE = "part4_circuit.json"
@@ -37,12 +38,17 @@ CIRCUIT_FILE = "part4_circuit.json"
 # senders: candidate S-inhibition heads for path patching; sweep: heads patched one at a time (None: all)
 # resid_layers: the layers of the residual map (None: all)
 # faithful: the first prompts of the faithfulness check (mean ablation)
-FULL = dict(prompts=128, patch=16, resid=4, resid_layers=None, senders=24, sweep=None, faithful=32)
-QUICK = dict(prompts=16, patch=4, resid=1, resid_layers=(12, 18, 24), senders=6, sweep=36, faithful=4)
+# discovery (discovery.py): ig steps: integrated gradients' steps; curve sizes: the top-n circuits measured;
+# graph heads / graph prompts: the discovered circuit whose edges are scored, and on how many prompts
+FULL = dict(prompts=128, patch=16, resid=4, resid_layers=None, senders=24, sweep=None, faithful=32,
+            **{"ig steps": 5, "curve sizes": (1, 2, 3, 5, 10, 20, 50, 100), "graph heads": 15, "graph prompts": 4})
+QUICK = dict(prompts=16, patch=4, resid=1, resid_layers=(12, 18, 24), senders=6, sweep=36, faithful=4,
+             **{"ig steps": 2, "curve sizes": (1, 5, 17), "graph heads": 6, "graph prompts": 2})
 QUICK_EXPECTATIONS = {
     "mean logit difference": (1.0, 12.0),
     "accuracy": (0.8, 1.0),
     "name movers: copy score": (0.3, 1.0),
+    "attribution vs exact, heads at END: r": (0.8, 1.0),
 }
 # Wang et al. 2022, GPT-2 small (12 layers x 12 heads), 'layer.head'.
 PAPER = {
@@ -147,6 +153,7 @@ def _investigate(ex, model, settings, device, times):
         clean_z = forward.cache["attn.hook_z"]
         clean_diff = ex.logit_diff(forward.clean_logits, sub.io, sub.s).mean().item()
         abc_diff = ex.logit_diff(ex.end_logits(abc_logits, sub_abc.end), sub.io, sub.s).mean().item()
+    found["clean diff"], found["patch abc diff"] = clean_diff, abc_diff
 
     def effect(patched):  # -1: the patch removes all of the clean-vs-ABC difference; 0: no change
         return (patched - clean_diff) / (clean_diff - abc_diff)
@@ -160,6 +167,7 @@ def _investigate(ex, model, settings, device, times):
         patched = _with_bar(ex.patch_residual, resid_forward, corrupt_resid[:, resid_index], resid_data, layers,
                             total=len(layers) * sub.tokens.shape[1], desc="patching the residual stream (layer, position)")
         found["resid patching"] = ((patched - resid_diff) / (resid_diff - abc_diff)).cpu()
+        found["resid index"], found["resid diff"] = resid_index, resid_diff
         found["resid layers"] = layers
         found["resid positions"] = {name: int(resid_data.pos[name][0]) for name in ("IO", "S1", "S2", "END")}
         found["resid tokens"] = model.to_str_tokens(resid_data.tokens[0])
@@ -241,6 +249,7 @@ def _investigate(ex, model, settings, device, times):
         found["faithfulness"] = ex.circuit_logit_diffs(model, faithful, faithful_abc, circuit)
         random_circuit = [heads[i] for i in torch.randperm(len(heads), generator=generator)[: len(circuit)].tolist()]
         found["faithfulness"]["random heads, same number"] = ex.circuit_logit_diffs(model, faithful, faithful_abc, random_circuit)["circuit"]
+    found["discovery"] = discovery.discover(ex, model, faithful, faithful_abc, found, settings, clock)
     return found
 
 
@@ -336,6 +345,7 @@ def _numbers(found, times, seconds):
     for label in found["group effects"]:
         numbers[f"group patching, {label}: together"] = found["group effects"][label]
         numbers[f"group patching, {label}: sum of single heads"] = found["single sums"][label]
+    numbers |= discovery.numbers(found["discovery"])
     numbers |= {f"seconds: {step}": t for step, t in times.items()}
     numbers["seconds"] = seconds
     return numbers
@@ -383,6 +393,7 @@ def _print(numbers, found, cfg):
           f"{n['model logit difference (faithfulness prompts)']:.2f}: faithfulness {100 * n['faithfulness']:.0f}% "
           f"(paper: {PAPER['faithfulness']}); knocked out: {n['knocked-out logit difference']:.2f}; "
           f"the same number of random heads kept: {n['random heads kept, same number: logit difference']:.2f}")
+    print("\n".join(discovery.describe(found["discovery"], found)))
     print("  paper (GPT-2 small): " + "; ".join(f"{k} {v}" for k, v in PAPER.items() if k not in ("mean logit difference", "faithfulness")))
     print("  time: " + ", ".join(f"{k.removeprefix('seconds: ')} {v:.0f} s" for k, v in n.items() if k.startswith("seconds: "))
           + f"; {n['seconds']:.0f} s in all")
@@ -436,7 +447,7 @@ def _figures(found, model):
     faith = found["faithfulness"]
     figures.append(go.Figure(go.Bar(x=list(faith), y=list(faith.values())),
                              layout=dict(title="Mean logit difference: model, circuit alone, circuit knocked out, random heads kept")))
-    return figures
+    return figures + discovery.figures(found["discovery"], found)
 
 
 if __name__ == "__main__":

@@ -658,3 +658,98 @@ def circuit_logit_diffs(model, data: IOIBatch, abc: IOIBatch, circuit: list[Head
         "circuit": ablated([h for h in heads if h not in keep]),
         "knocked out": ablated([h for h in heads if h in keep]),
     }
+
+
+@exercise
+def attribution_patching(model, data: IOIBatch, corrupt: dict[str, Tensor], steps: int = 1) -> dict[str, Tensor]:
+    """Attribution patching: a first-order estimate of every activation patch at once, from gradients.
+
+    `corrupt` maps hook names to the values a patch would put there: "blocks.{l}.hook_resid_pre"
+    [batch, pos, d_model], "blocks.{l}.attn.hook_z" [batch, pos, head, d_head], ... (a corrupted
+    run's activations, or any other replacement, such as their mean over the ABC prompts). The
+    metric M is the mean logit difference at END. Patching one activation a from its clean value
+    to a' changes M by about (a' - a) . dM/da, so one backward pass estimates every patch.
+    Return, for each name, that estimate summed over the last dimension (d_model or d_head):
+    [batch, pos] or [batch, pos, head]. Entry [b, p] is the estimate for patching prompt b alone at
+    position p; summed over the batch, it estimates patching every prompt (as patch_residual does).
+
+    steps > 1 is the integrated-gradients form (EAP-IG, Hanna et al. 2024): average dM/da over
+    `steps` runs whose input, the residual stream entering layer 0 ("blocks.0.hook_resid_pre",
+    which `corrupt` must then hold), is moved from the corrupted one toward the clean one:
+    x = x' + (k / steps) (x_clean - x') for k = 1 .. steps. The last run (k = steps) is the clean
+    run: its activations are the clean values a. With steps = 1 this is plain attribution patching.
+    Raise a ValueError naming "blocks.0.hook_resid_pre" if steps > 1 and `corrupt` lacks it.
+    Hint: hooks that keep each activation (key them by the name you hooked: inside a hook,
+    hook.name is the bridge's own name, "blocks.0.hook_in" for "blocks.0.hook_resid_pre"), then
+    torch.autograd.grad(metric, [kept activations]) under torch.enable_grad(): it returns the
+    gradients without filling the weights' .grad. Return detached tensors.
+    """
+    names = list(corrupt)
+    if steps > 1 and "blocks.0.hook_resid_pre" not in corrupt:
+        raise ValueError("attribution_patching with steps > 1 moves the input from the corrupted run's to the clean one's: "
+                         "give corrupt['blocks.0.hook_resid_pre'] (the corrupted run's residual stream entering layer 0)")
+    gradients = {name: torch.zeros_like(value) for name, value in corrupt.items()}
+    kept: dict[str, Tensor] = {}
+
+    def keep(name: str) -> Callable:
+        def hook(activation: Tensor, hook) -> Tensor:
+            kept[name] = activation
+            return activation
+
+        return hook
+
+    for k in range(1, steps + 1):
+        alpha = k / steps
+
+        def interpolate(resid: Tensor, hook, alpha=alpha) -> Tensor:
+            start = corrupt["blocks.0.hook_resid_pre"]
+            return start + alpha * (resid - start)
+
+        hooks = [("blocks.0.hook_resid_pre", interpolate)] if steps > 1 else []
+        with torch.enable_grad():
+            logits = model.run_with_hooks(data.tokens, fwd_hooks=hooks + [(name, keep(name)) for name in names])
+            metric = logit_diff(end_logits(logits, data.end), data.io, data.s).mean()
+            grads = torch.autograd.grad(metric, [kept[name] for name in names])
+        for name, grad in zip(names, grads):
+            gradients[name] += grad / steps
+    return {name: ((corrupt[name] - kept[name].detach()) * gradients[name]).sum(dim=-1) for name in names}
+
+
+@exercise
+def top_circuit_logit_diffs(
+    model, data: IOIBatch, abc: IOIBatch, scores: Float[Tensor, "layer head"], sizes: list[int]
+) -> Float[Tensor, " size"]:
+    """Circuit discovery's test: keep the n heads with the highest scores, mean-ablate the rest; the logit difference per n.
+
+    For each n in `sizes`, the circuit is the n heads with the largest scores[layer, head], ties
+    broken by the order of all_heads(model) (layer by layer). Every other head is mean-ablated as in
+    circuit_logit_diffs: its z at every position replaced by its mean over the ABC prompts at that
+    position. Returns the circuit's mean logit difference (read at each prompt's END), one value
+    per n; divided by the whole model's (circuit_logit_diffs(...)["model"]) it is the circuit's
+    faithfulness, so plotted against n it is the faithfulness curve. To rank heads by the size of
+    an effect, whatever its sign, pass its absolute value.
+    Compute the ABC means once, then one forward pass per n.
+    Hint: order = scores.flatten().argsort(descending=True, stable=True); all_heads(model)[i] for i in order[:n].
+    """
+    _, abc_cache = run_cached(model, abc.tokens)
+    mean_z = stack_activation(abc_cache, "attn.hook_z", model.cfg.n_layers).mean(dim=1)  # [layer, pos, head, d_head]
+    heads = all_heads(model)
+    order = scores.flatten().argsort(descending=True, stable=True).tolist()
+
+    def ablate_for(layer: int, chosen: list[int]) -> Callable:
+        def hook(z: Tensor, hook) -> Tensor:
+            z = z.clone()
+            z[:, :, chosen] = mean_z[layer][:, chosen]
+            return z
+
+        return hook
+
+    out = torch.zeros(len(sizes))
+    for i, n in enumerate(sizes):
+        kept = {heads[j] for j in order[:n]}
+        ablated = heads_by_layer([h for h in heads if h not in kept])
+        hooks = [(f"blocks.{layer}.attn.hook_z", ablate_for(layer, chosen)) for layer, chosen in ablated.items()]
+        with torch.no_grad():
+            logits = model.run_with_hooks(data.tokens, fwd_hooks=hooks)
+        out[i] = logit_diff(end_logits(logits, data.end), data.io, data.s).mean()
+    return out

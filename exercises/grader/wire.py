@@ -9,7 +9,6 @@ new state of each input the call changed in place (`changeable_paths`, `changes_
 a hook point as its name (`HookStandIn`).
 """
 
-import copy
 import dataclasses
 import hashlib
 import io
@@ -275,7 +274,9 @@ def rebuild_bridge(kind: str, spec: bytes, state: dict) -> torch.nn.Module:
             with hub_offline():
                 _built_bridges[key] = bridge_from_hf("rebuilt", hf_class(hf_config), tokenizer,
                                                      compatibility_mode=compatibility)
-    model = copy.deepcopy(_built_bridges[key])
+    from exercises.models import copy_model
+
+    model = copy_model(_built_bridges[key])
     model.load_state_dict(state)
     return model
 

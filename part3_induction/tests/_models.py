@@ -5,6 +5,7 @@ from functools import cache
 import torch
 
 from exercises.harness.recordings import reference_module
+from exercises.models import copy_model
 from exercises.testing import grading_seed
 
 
@@ -20,9 +21,7 @@ def _tiny(layer_norm: bool):
 
 def tiny_model(layer_norm: bool = True):
     """A seeded 2-layer, 2-head attention-only model (vocab 12, context 16, d_model 16)."""
-    import copy
-
-    return copy.deepcopy(_tiny(layer_norm))
+    return copy_model(_tiny(layer_norm))
 
 
 _tiny(True)  # built while pytest collects: transformer_lens's first model takes 4-10 s (imports), longer on a busy

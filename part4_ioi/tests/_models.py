@@ -13,7 +13,6 @@ sit at different positions in different prompts), and alternate ABBA and BABA (s
 code that reads position -1 for END, or one position for every prompt, gives other numbers.
 """
 
-import copy
 import traceback
 from functools import cache
 
@@ -21,7 +20,7 @@ import torch
 
 from exercises.harness.recordings import reference_module
 from exercises.testing import check, grading_seed
-from exercises.models import bridge_from_hf, hub_offline, toy_tokenizer
+from exercises.models import bridge_from_hf, copy_model, hub_offline, toy_tokenizer
 
 VOCAB = 40
 SHAPES = ("gpt2", "llama")
@@ -65,7 +64,7 @@ def _tiny(shape: str):
 
 def tiny_model(shape: str):
     """A seeded 3-layer, 4-head model of `shape` ("gpt2" or "llama"), d_model 32, vocab 40, context 24."""
-    return copy.deepcopy(_tiny(shape))
+    return copy_model(_tiny(shape))
 
 
 for _shape in SHAPES:  # built while pytest collects: the first models take seconds (transformers and transformer_lens

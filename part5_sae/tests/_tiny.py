@@ -1,9 +1,9 @@
 """Tiny seeded models, SAEs and data for part 5's tests (no test touches a real language model)."""
 
-import copy
 from functools import cache
 
 import torch
+from exercises.models import copy_model
 from exercises.testing import grading_seed
 
 
@@ -21,7 +21,7 @@ def _model():
 
 def tiny_model():
     """A seeded 3-layer transformer with MLPs (vocab 20, context 16, d_model 16)."""
-    return copy.deepcopy(_model())
+    return copy_model(_model())
 
 
 _model()  # built while pytest collects: transformer_lens's first model takes 4-10 s (imports), longer on a busy

@@ -372,3 +372,87 @@ def circuit_last_position(model, data, abc, circuit):
 def circuit_swapped(model, data, abc, circuit):
     result = ref.circuit_logit_diffs(model, data, abc, circuit)
     return result | {"circuit": result["knocked out"], "knocked out": result["circuit"]}
+
+
+@mutant("attribution_patching", "clean minus corrupt: the estimate's sign flipped")
+def attribution_flipped(model, data, corrupt, steps=1):
+    return {name: -value for name, value in ref.attribution_patching(model, data, corrupt, steps).items()}
+
+
+@mutant("attribution_patching", "the gradient of the summed logit difference, not of its mean")
+def attribution_summed(model, data, corrupt, steps=1):
+    return {name: value * len(data) for name, value in ref.attribution_patching(model, data, corrupt, steps).items()}
+
+
+@mutant("attribution_patching", "integrated gradients summed over the steps, not averaged")
+def attribution_steps_summed(model, data, corrupt, steps=1):
+    return {name: value * steps for name, value in ref.attribution_patching(model, data, corrupt, steps).items()}
+
+
+@mutant("attribution_patching", "integrated gradients from alpha = 0 (the corrupted input) to (steps - 1) / steps")
+def attribution_left_sum(model, data, corrupt, steps=1):
+    if steps == 1:
+        return ref.attribution_patching(model, data, corrupt)
+    start = corrupt["blocks.0.hook_resid_pre"]
+    gradients = {name: torch.zeros_like(value) for name, value in corrupt.items()}
+    kept = {}
+    for k in range(steps):
+        hooks = [("blocks.0.hook_resid_pre", lambda resid, hook, a=k / steps: start + a * (resid - start))]
+        hooks += [(name, lambda a, hook, name=name: kept.__setitem__(name, a) or a) for name in corrupt]
+        with torch.enable_grad():
+            logits = model.run_with_hooks(data.tokens, fwd_hooks=hooks)
+            metric = ref.logit_diff(ref.end_logits(logits, data.end), data.io, data.s).mean()
+            grads = torch.autograd.grad(metric, [kept[name] for name in corrupt])
+        for name, grad in zip(corrupt, grads):
+            gradients[name] += grad / steps
+    return {name: ((corrupt[name] - kept[name].detach()) * gradients[name]).sum(-1) for name in corrupt}
+
+
+@mutant("top_circuit_logit_diffs", "keeps the heads with the lowest scores")
+def top_lowest(model, data, abc, scores, sizes):
+    return ref.top_circuit_logit_diffs(model, data, abc, -scores, sizes)
+
+
+@mutant("top_circuit_logit_diffs", "ranks by the absolute score")
+def top_absolute(model, data, abc, scores, sizes):
+    return ref.top_circuit_logit_diffs(model, data, abc, scores.abs(), sizes)
+
+
+@mutant("top_circuit_logit_diffs", "ties broken by the later head first")
+def top_ties_reversed(model, data, abc, scores, sizes):
+    later_first = scores + 1e-6 * torch.arange(scores.numel()).reshape(scores.shape)
+    return ref.top_circuit_logit_diffs(model, data, abc, later_first, sizes)
+
+
+@mutant("top_circuit_logit_diffs", "the top heads ablated and the rest kept")
+def top_knocked_out(model, data, abc, scores, sizes):
+    heads = ref.all_heads(model)
+    order = scores.flatten().argsort(descending=True, stable=True).tolist()
+    return torch.tensor([ref.circuit_logit_diffs(model, data, abc, [heads[i] for i in order[:n]])["knocked out"] for n in sizes])
+
+
+@mutant("top_circuit_logit_diffs", "faithfulness (divided by the model's logit difference) instead of the logit difference")
+def top_divided(model, data, abc, scores, sizes):
+    whole = ref.circuit_logit_diffs(model, data, abc, [])["model"]
+    return ref.top_circuit_logit_diffs(model, data, abc, scores, sizes) / whole
+
+
+@mutant("top_circuit_logit_diffs", "zero-ablation instead of the ABC mean")
+def top_zero(model, data, abc, scores, sizes):
+    original = ref.run_cached
+
+    def zero_cache(model, tokens, names=("attn.hook_z",), extra=()):
+        logits, cache = original(model, tokens, names, extra)
+        return logits, {k: torch.zeros_like(v) for k, v in cache.items()}
+
+    ref.run_cached = zero_cache
+    try:
+        return ref.top_circuit_logit_diffs(model, data, abc, scores, sizes)
+    finally:
+        ref.run_cached = original
+
+
+@mutant("attribution_patching", "keyed by hook.name inside the hook (the bridge's own names: blocks.{l}.hook_in for hook_resid_pre)")
+def attribution_bridge_names(model, data, corrupt, steps=1):
+    renamed = {name.replace("hook_resid_pre", "hook_in"): value for name, value in ref.attribution_patching(model, data, corrupt, steps).items()}
+    return renamed
