@@ -249,6 +249,13 @@ def describe(results, found):
         curve = results["curves"][label]
         lines.append(f"    from {label}: {reached[0.7] or '-'} / {reached[0.9] or '-'} heads; at "
                      + ", ".join(f"{n}: {f:.0%}" for n, f in zip(results["sizes"], curve)) + f"; ranks: {where}")
+    graph = results["graph"]
+    named_heads = set(found["circuit"]) | {(16, 0)}
+    lines.append(f"    of the top {len(graph['heads'])} heads ({graph['label']}), in no named role: "
+                 + ", ".join(_label(h) for h in graph["heads"] if h not in named_heads))
+    strongest = sorted(graph["edges"].items(), key=lambda item: -abs(item[1]))[:6]
+    lines.append(f"    strongest edges among the top {len(graph['heads'])} heads ({graph['label']}; negative: the path raises "
+                 "IO - S): " + ", ".join(f"{_label(a)} -> {_label(b)} {v:+.2f}" for (a, b), v in strongest))
     if "smallest" in results:
         small = results["smallest"]
         lines.append(f"    the smallest circuit above 90% (from mean over ABC: {', '.join(map(_label, small['heads']))}): "
@@ -290,13 +297,16 @@ def figures(results, found):
 def circuit_graph(graph, found):
     """The discovered circuit: layers as rows, heads as nodes, the strongest edges drawn."""
     heads, edges = graph["heads"], graph["edges"]
-    roles = {h: role for role in ("name movers", "negative name movers", "S suppressors", "s-inhibition", "induction heads",
-                                  "duplicate-token heads", "backup", "other direct writers") for h in found[role]}
+    roles = {}
+    for role in ("name movers", "negative name movers", "S suppressors", "other direct writers", "s-inhibition",
+                 "induction heads", "duplicate-token heads", "backup"):  # a head in two roles is named by the first
+        for head in found[role]:
+            roles.setdefault(head, role)
     fig = go.Figure(layout=dict(title=f"The circuit discovered by {graph['label']} ({len(heads)} heads): edges carry the part of the "
-                                "sender's attribution that flows through the receiver (red: toward IO)",
+                                "sender's attribution that flows through the receiver (the 25 strongest; red: the path raises IO - S)",
                                 xaxis=dict(title="head", dtick=1), yaxis=dict(title="layer", autorange="reversed", dtick=1),
                                 height=900, showlegend=False))
-    strongest = sorted(edges.items(), key=lambda item: -abs(item[1]))[:40]
+    strongest = sorted(edges.items(), key=lambda item: -abs(item[1]))[:25]
     scale = max((abs(v) for _, v in strongest), default=1.0) or 1.0
     for (sender, receiver), value in strongest:
         fig.add_trace(go.Scatter(x=[sender[1], receiver[1]], y=[sender[0], receiver[0]], mode="lines", hoverinfo="skip",

@@ -62,6 +62,8 @@ repeated" to the last token (END), and name mover heads at END attend to IO and 
 logits; negative and backup name movers push the other way or stand in when the name movers are
 removed. Every claim is tested causally: patch activations from a run on a counterfactual prompt
 (three different names, "ABC") into the clean run, and see what the logit difference does.
+The last two exercises do what the field does now: estimate every patch at once from gradients
+(attribution patching), and discover a circuit by keeping the best-scoring heads.
 
 Work through the functions marked @exercise in order; the others are given. They run on any
 TransformerBridge: GPT-2 small (LayerNorm, 12 heads per layer with their own keys and values) and
@@ -756,8 +758,10 @@ def top_circuit_logit_diffs(
 #
 # `figures/part4_report.html` (one offline page) has the logit-difference histogram, the DLA map,
 # attention from END to IO/S1/S2, the residual patching map with the prompt's tokens, the per-head
-# patching map, the path-patching bars, the backup map, group vs single patching, copy scores and
-# the faithfulness bars.
+# patching map, the path-patching bars, the backup map, group vs single patching, copy scores,
+# the faithfulness bars, and the going-further figures: attribution against exact patching (heads
+# and residual stream, scatter), the faithfulness curves of the discovered circuits beside the
+# hand-named one, and the discovered circuit as a graph (layers as rows, heads as nodes, edges).
 #
 # Measured with `python -m exercises replicate part4 --target solutions` (full run, **138 s** wall
 # in all, one torch thread, on the course's 2-core machine shared with other jobs, load average
@@ -769,6 +773,16 @@ def top_circuit_logit_diffs(
 # residual map 34 s, head sweep 34 s, faithfulness 12 s, the rest 21 s; the numbers were identical.
 # On a quiet machine (a later session): **97 s**, of which the load took 15 s, the residual map 31 s
 # and the head sweep 25 s; the same numbers again.
+#
+# With attribution patching and circuit discovery added (2026-12-02, nothing else running, one
+# thread): **269 s** (4 min 33 s wall with the imports), and 326 s in a later run whose fixed parts
+# were slower too (model load 36 s instead of 26 s, residual map 52 s instead of 47 s). In the same
+# hour the replication without them took 176 s (3 min 0 s wall): this machine ran about 1.8 times
+# slower that day than in the 97 s session. What the new part costs: attribution patching from
+# three counterfactuals 14-17 + 4 + 4-5 s (the first pass with gradients in a process is the slow
+# one), integrated gradients 10-12 s, the faithfulness curves 52 s (3 rankings x 8 sizes, one
+# forward pass of 32 prompts each), the smallest circuit knocked out 7-9 s, the edges 9-10 s: about
+# 100 s in all, against 76-87 s for the exact residual map and head sweep.
 #
 # | result | paper (Wang et al., GPT-2 small, 12 x 12 heads) | ours (SmolLM2-135M, 30 x 9 heads) |
 # |---|---|---|
@@ -864,6 +878,87 @@ def top_circuit_logit_diffs(
 # The lesson for circuit work: a counterfactual finds only what differs between the two prompts,
 # and a faithfulness test by mean ablation also needs what they share. Choose the counterfactual
 # to match the question, and check a circuit both ways.
+#
+# ### Attribution patching and circuits discovered from gradients (going further)
+#
+# The replication ends with what the field does now (`discovery.py`, on your
+# `attribution_patching` and `top_circuit_logit_diffs`). On the 32 faithfulness prompts it
+# estimates every patch at once, for three counterfactuals: **ABC**; **another template** (the same
+# names in the next template: the sentence changes, which name is IO does not); and **the mean over
+# ABC** (exactly what the faithfulness test puts in a head's place). Measured on SmolLM2
+# (`python -m exercises replicate part4 --target solutions`, 2026-12-02, one thread):
+#
+# | attribution against exact patching (ABC, the 16 patching prompts) | attribution patching | integrated gradients (5 steps) |
+# |---|---|---|
+# | every head's output at END, 270 heads: correlation with the exact sweep | **r = 0.98** | r = 0.94 |
+# | the residual stream by (layer, position), 30 x 15: correlation with the exact map | **r = 0.17** | r = 0.82 |
+# | residual stream at IO, layer 0 / 12 / 21 (exact −1.55 / −1.52 / −1.68) | −0.02 / +0.29 / +0.27 | −1.16 / −0.80 / −0.87 |
+# | residual stream at END, layer 24 (exact −0.75) | −0.34 | −0.80 |
+# | the input's estimates summed, against the exact M(ABC) − M(clean) = −4.00 | +0.62 | **−4.00** |
+# | time | one forward and backward pass: 4-5 s (32 prompts; the process's first one 14-17 s) | 10 s (16 prompts) |
+# | the exact maps it replaces | residual map 47 s, head sweep 29 s | |
+#
+# - **Where attribution works: a head's output.** Patching one head changes the residual stream a
+#   little, and the first-order estimate is close (r = 0.98). The largest disagreement is the
+#   S-inhibition head 20.0 (exact −0.28, estimate −0.17): its signal acts on later heads' attention,
+#   through a softmax, and the linear estimate undershoots a saturating effect (Kramár et al.'s
+#   *attention saturation*).
+# - **Where it fails: the residual stream.** Patching the residual stream at IO replaces the whole
+#   name: far outside the region where the linear approximation holds. At layers 12 and 21 the
+#   estimate even has the wrong sign (+0.29 and +0.27 where patching removes 150% of the gap). At the
+#   input the estimates sum to +0.62 where the truth is −4.00. Integrated gradients, which average
+#   the gradient along the path from the ABC input to the clean one, are *complete*: their sum is
+#   −4.00, and the map correlates at 0.82 instead of 0.17. On a head's output they are slightly
+#   worse than plain attribution here (0.94): the path moves every name at once, not one head.
+# - **Discovery: rank every head, keep the top n, mean-ablate the rest.** A head's score is its
+#   estimated effect when patched at every position (the sum of its estimates over prompts and
+#   positions), ranked by size:
+#
+# | ranked by attribution from | 1 head | 2 | 5 | 10 | 20 | 50 | 100 | 200 | first ≥ 70% / ≥ 90% | rank of 16.0 | of 20.0 | of the name movers 23.0, 23.2, 23.1 |
+# |---|---|---|---|---|---|---|---|---|---|---|---|---|
+# | ABC | 74% | 96% | 77% | 53% | 76% | 108% | 106% | 107% | 1 / 2 heads | 11 | 4 | 33, 29, 16 |
+# | another template | 22% | 22% | 22% | 17% | 6% | 47% | 91% | 77% | 100 / 100 | **4** | 67 | 10, 73, 16 |
+# | the mean over ABC | 74% | 96% | 77% | 44% | 59% | 82% | 92% | 101% | 1 / 2 | 9 | 3 | 31, 35, 14 |
+# | *the hand-named circuit, 17 heads* | | | | | | | | | *70%* (98% with 16.0) | | | |
+#
+# - **Two heads pass the faithfulness test, and that says more about the test than about them.**
+#   The top two heads of the ABC and mean-ABC rankings, the S suppressor 23.3 and the writer 29.1,
+#   alone keep 96% of the logit difference with the other 268 heads mean-ablated; 23.3 alone keeps
+#   74%. But knock those two out and keep everything else, and the model still has 29% of its logit
+#   difference, where knocking out the hand-named circuit leaves −81% (the model then prefers S).
+#   Mean ablation over ABC keeps every position's average: in these templates S2 sits at the same
+#   position in every prompt, so a head that attends to that position and pushes down the token it
+#   finds there does the task on its own, with no duplicate-token, induction or S-inhibition head
+#   upstream. Wang et al. judge a circuit by three criteria for this reason: faithfulness,
+#   *completeness* (knocking out any part of the circuit should hurt the circuit and the model
+#   alike) and *minimality*. A faithfulness curve alone rewards a shortcut.
+# - **The curves are not monotone.** Adding heads can lower faithfulness (2 heads: 96%; 10: 44% to
+#   53%; from another template, 91% at 100 heads and 77% at 200): a head added without the heads it reads from, or the heads that cancel it, pushes the
+#   answer the wrong way. Above 100%, the kept heads outdo the whole model, as in `missing_heads.py`.
+# - **The counterfactual decides what is found.** Patching from ABC cannot see 16.0 (its input,
+#   the object, is the same in both prompts); attribution from another template ranks it 4th of
+#   270, and attribution from the mean over ABC 9th. But that ranking misses the S-inhibition head
+#   20.0 (67th): the names do not change, so neither does its signal. Each counterfactual finds the
+#   heads whose input it changes; the mean over ABC changes both the names and the sentence, and
+#   finds both kinds.
+# - **Edges.** For the top 15 heads of the mean-ABC ranking, an edge sender → receiver is the part
+#   of the sender's attribution that flows through the receiver (the sender's attribution minus the
+#   same with the receiver's output held fixed; one backward pass per receiver, 9-10 s). The graph
+#   in the report draws the 25 strongest. The strongest run into the negative name mover 24.4, from
+#   the S suppressor 23.3 (+0.82), the S-inhibition head 20.0 (+0.77) and the induction head 17.4
+#   (+0.40): paths that lower IO − S (positive: ablating the sender along that path raises the
+#   logit difference); from 23.3 into the writer 29.1 (−0.60, a path that raises it); and from the
+#   duplicate-token head 8.1 into 23.3 (+0.35). Of those 15 heads, five have no role in the named
+#   circuit: 24.5, 24.7, 11.3, 17.8 and 1.5, besides 16.0.
+#
+# Published numbers to set beside these: Wang et al.'s circuit keeps 87% of GPT-2 small's logit
+# difference (26 heads; they also test completeness and minimality); GPT-2 small has more than
+# 32,000 edges between its components (Hanna et al. 2024), and Hanna et al. find circuits from
+# EAP-IG more faithful than from plain edge attribution at the same size, while both overlap the
+# hand-found circuit about equally: overlap with a known circuit is no test of faithfulness. The
+# course scores nodes (heads), not edges, and uses the node form of EAP-IG; per-head edges into
+# queries, keys and values need inputs split per head, which SmolLM2's shared key/value heads do
+# not have.
 
 # %% active="ipynb"
 # numbers = replicate_in_notebook("part4", globals())  # on your code, at the quick size; figures below

@@ -41,7 +41,7 @@ CIRCUIT_FILE = "part4_circuit.json"
 # discovery (discovery.py): ig steps: integrated gradients' steps; curve sizes: the top-n circuits measured;
 # graph heads / graph prompts: the discovered circuit whose edges are scored, and on how many prompts
 FULL = dict(prompts=128, patch=16, resid=4, resid_layers=None, senders=24, sweep=None, faithful=32,
-            **{"ig steps": 5, "curve sizes": (1, 2, 3, 5, 10, 20, 50, 100), "graph heads": 15, "graph prompts": 4})
+            **{"ig steps": 5, "curve sizes": (1, 2, 5, 10, 20, 50, 100, 200), "graph heads": 15, "graph prompts": 4})
 QUICK = dict(prompts=16, patch=4, resid=1, resid_layers=(12, 18, 24), senders=6, sweep=36, faithful=4,
              **{"ig steps": 2, "curve sizes": (1, 5, 17), "graph heads": 6, "graph prompts": 2})
 QUICK_EXPECTATIONS = {

@@ -8,6 +8,8 @@ repeated" to the last token (END), and name mover heads at END attend to IO and 
 logits; negative and backup name movers push the other way or stand in when the name movers are
 removed. Every claim is tested causally: patch activations from a run on a counterfactual prompt
 (three different names, "ABC") into the clean run, and see what the logit difference does.
+The last two exercises do what the field does now: estimate every patch at once from gradients
+(attribution patching), and discover a circuit by keeping the best-scoring heads.
 
 Work through the functions marked @exercise in order; the others are given. They run on any
 TransformerBridge: GPT-2 small (LayerNorm, 12 heads per layer with their own keys and values) and
