@@ -976,13 +976,14 @@ def top_circuit_logit_diffs(
 # and the head sweep 25 s; the same numbers again.
 #
 # With attribution patching and circuit discovery added (2026-12-02, nothing else running, one
-# thread): **269 s** (4 min 33 s wall with the imports), and 326 s in a later run whose fixed parts
-# were slower too (model load 36 s instead of 26 s, residual map 52 s instead of 47 s). In the same
+# thread): **264 s** (4 min 29 s wall with the imports) with the settings as committed, 269 s in an
+# earlier run, and 326 s in a run with one more curve size whose fixed parts were slower too (model
+# load 36 s instead of 26-27 s, residual map 52 s instead of 46-47 s). In the same
 # hour the replication without them took 176 s (3 min 0 s wall): this machine ran about 1.8 times
 # slower that day than in the 97 s session. What the new part costs: attribution patching from
-# three counterfactuals 14-17 + 4 + 4-5 s (the first pass with gradients in a process is the slow
-# one), integrated gradients 10-12 s, the faithfulness curves 52 s (3 rankings x 8 sizes, one
-# forward pass of 32 prompts each), the smallest circuit knocked out 7-9 s, the edges 9-10 s: about
+# three counterfactuals 6-17 + 4 + 4-5 s (the first pass with gradients in a process is the slow
+# one), integrated gradients 10-12 s, the faithfulness curves 52-58 s (3 rankings x 8 sizes, one
+# forward pass of 32 prompts each), the smallest circuit knocked out 7-9 s, the edges 9-11 s: about
 # 100 s in all, against 76-87 s for the exact residual map and head sweep.
 #
 # | result | paper (Wang et al., GPT-2 small, 12 x 12 heads) | ours (SmolLM2-135M, 30 x 9 heads) |
@@ -1096,7 +1097,7 @@ def top_circuit_logit_diffs(
 # | residual stream at IO, layer 0 / 12 / 21 (exact −1.55 / −1.52 / −1.68) | −0.02 / +0.29 / +0.27 | −1.16 / −0.80 / −0.87 |
 # | residual stream at END, layer 24 (exact −0.75) | −0.34 | −0.80 |
 # | the input's estimates summed, against the exact M(ABC) − M(clean) = −4.00 | +0.62 | **−4.00** |
-# | time | one forward and backward pass: 4-5 s (32 prompts; the process's first one 14-17 s) | 10 s (16 prompts) |
+# | time | one forward and backward pass: 4-5 s (32 prompts; the process's first one 6-17 s) | 10-12 s (16 prompts) |
 # | the exact maps it replaces | residual map 47 s, head sweep 29 s | |
 #
 # - **Where attribution works: a head's output.** Patching one head changes the residual stream a
