@@ -190,7 +190,8 @@ def _ranks(scores):
     return {head: rank for rank, head in enumerate(_top_heads(scores, scores.numel()), start=1)}
 
 
-def _label(head):
+def head_label(head):
+    """'layer.head', as the paper writes a head."""
     return f"{head[0]}.{head[1]}"
 
 
@@ -227,7 +228,7 @@ def describe(results, found):
                  f"{n['attribution vs exact, residual map: r']:.2f} ({n['integrated gradients vs exact, residual map: r']:.2f})")
     exact, estimate = results["exact heads"], results["attribution heads"]
     lines.append("    where they disagree most (effect, exact vs attribution): " + ", ".join(
-        f"{_label(h)} {exact[h]:+.2f} vs {estimate[h]:+.2f}" for h in results["disagreements"]))
+        f"{head_label(h)} {exact[h]:+.2f} vs {estimate[h]:+.2f}" for h in results["disagreements"]))
     layers, positions = found["resid layers"], found["resid positions"]
     shown = [layer for layer in (0, 12, 21, 24) if layer in layers] or layers[:1]
     lines.append("    residual stream, effect at (layer, position): exact / attribution / integrated gradients")
@@ -241,8 +242,8 @@ def describe(results, found):
                  f"{c['integrated']:+.2f}, exact M(ABC) - M(clean) {c['exact']:+.2f}")
     lines.append("  circuits discovered from gradients (top n heads kept, the rest mean-ablated over ABC): "
                  "heads needed for 70% / 90% faithfulness")
-    named = {"16.0": (16, 0), **{f"name mover {_label(h)}": h for h in found["name movers"]},
-             **{f"S-inhibition {_label(h)}": h for h in found["s-inhibition"][:2]}}
+    named = {"16.0": (16, 0), **{f"name mover {head_label(h)}": h for h in found["name movers"]},
+             **{f"S-inhibition {head_label(h)}": h for h in found["s-inhibition"][:2]}}
     for label, reached in results["first size reaching"].items():
         ranks = results["ranks"][label]
         where = ", ".join(f"{key} #{ranks[h]}" for key, h in named.items() if h in ranks)
@@ -252,13 +253,13 @@ def describe(results, found):
     graph = results["graph"]
     named_heads = set(found["circuit"]) | {(16, 0)}
     lines.append(f"    of the top {len(graph['heads'])} heads ({graph['label']}), in no named role: "
-                 + ", ".join(_label(h) for h in graph["heads"] if h not in named_heads))
+                 + ", ".join(head_label(h) for h in graph["heads"] if h not in named_heads))
     strongest = sorted(graph["edges"].items(), key=lambda item: -abs(item[1]))[:6]
     lines.append(f"    strongest edges among the top {len(graph['heads'])} heads ({graph['label']}; negative: the path raises "
-                 "IO - S): " + ", ".join(f"{_label(a)} -> {_label(b)} {v:+.2f}" for (a, b), v in strongest))
+                 "IO - S): " + ", ".join(f"{head_label(a)} -> {head_label(b)} {v:+.2f}" for (a, b), v in strongest))
     if "smallest" in results:
         small = results["smallest"]
-        lines.append(f"    the smallest circuit above 90% (from mean over ABC: {', '.join(map(_label, small['heads']))}): "
+        lines.append(f"    the smallest circuit above 90% (from mean over ABC: {', '.join(map(head_label, small['heads']))}): "
                      f"alone {small['circuit'] / small['model']:.0%}, but knocked out the model keeps "
                      f"{small['knocked out'] / small['model']:.0%} of its logit difference (the named circuit knocked out: "
                      f"{found['faithfulness']['knocked out'] / found['faithfulness']['model']:.0%})")
@@ -267,7 +268,7 @@ def describe(results, found):
 
 def figures(results, found):
     exact, swept = results["exact heads"], ~results["exact heads"].isnan()
-    labels = [_label((l, h)) for l in range(exact.shape[0]) for h in range(exact.shape[1])]
+    labels = [head_label((l, h)) for l in range(exact.shape[0]) for h in range(exact.shape[1])]
     scatter = go.Figure(layout=dict(title="Patching each head's output at END from ABC: exact effect vs its first-order estimate "
                                     "(-1 = the whole logit difference removed)",
                                     xaxis_title="exact (one forward pass per head)", yaxis_title="estimate (gradients)"))
@@ -312,6 +313,6 @@ def circuit_graph(graph, found):
         fig.add_trace(go.Scatter(x=[sender[1], receiver[1]], y=[sender[0], receiver[0]], mode="lines", hoverinfo="skip",
                                  line=dict(width=1 + 6 * abs(value) / scale, color="firebrick" if value < 0 else "steelblue")))
     fig.add_trace(go.Scatter(x=[h[1] for h in heads], y=[h[0] for h in heads], mode="markers+text",
-                             text=[_label(h) + (f" ({roles[h]})" if h in roles else "") for h in heads],
+                             text=[head_label(h) + (f" ({roles[h]})" if h in roles else "") for h in heads],
                              textposition="middle right", marker=dict(size=14, color="black")))
     return fig

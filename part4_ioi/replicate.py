@@ -312,10 +312,6 @@ def _backup(ex, model, sub, corrupt_z, movers):
     return _top(candidates, N_BACKUP), gain
 
 
-def _label(head):
-    return f"{head[0]}.{head[1]}"
-
-
 def _numbers(found, times, seconds):
     diffs = found["logit diffs"]
     dla, attention, faith = found["dla"], found["attention"], found["faithfulness"]
@@ -359,7 +355,7 @@ def _print(numbers, found, cfg):
           f"on the ABC prompts {n['ABC logit difference (same IO and S tokens)']:.2f}")
 
     def describe(role, heads, extra=lambda h: ""):
-        cells = [f"{_label(h)} (DLA {dla[h]:+.2f}, attn END->IO {attention[0][h]:.2f}, ->S1 {attention[1][h]:.2f}{extra(h)})"
+        cells = [f"{discovery.head_label(h)} (DLA {dla[h]:+.2f}, attn END->IO {attention[0][h]:.2f}, ->S1 {attention[1][h]:.2f}{extra(h)})"
                  for h in heads]
         print(f"  {role}: " + "; ".join(cells))
 
@@ -378,11 +374,11 @@ def _print(numbers, found, cfg):
     describe("S-inhibition heads", found["s-inhibition"],
              lambda h: f", attn END->S2 {attention[2][h]:.2f}, path patching into the name readers' queries {path[h]:+.2f}")
     s2 = found["s2 attention"]
-    print("  induction heads (attention S2 -> token after S1): " + ", ".join(f"{_label(h)} {s2[1][h]:.2f}" for h in found["induction heads"]))
-    print("  duplicate-token heads (attention S2 -> S1): " + ", ".join(f"{_label(h)} {s2[0][h]:.2f}" for h in found["duplicate-token heads"]))
+    print("  induction heads (attention S2 -> token after S1): " + ", ".join(f"{discovery.head_label(h)} {s2[1][h]:.2f}" for h in found["induction heads"]))
+    print("  duplicate-token heads (attention S2 -> S1): " + ", ".join(f"{discovery.head_label(h)} {s2[0][h]:.2f}" for h in found["duplicate-token heads"]))
     gain = found["dla without movers"]
     print("  backup name movers (DLA gain when the name movers are patched at END): "
-          + ", ".join(f"{_label(h)} +{gain[h]:.2f}" for h in found["backup"]))
+          + ", ".join(f"{discovery.head_label(h)} +{gain[h]:.2f}" for h in found["backup"]))
     print(f"  copy score: name movers {n['name movers: copy score']:.2f}, random heads {n['random heads: copy score']:.2f}; "
           f"negative name movers' negative copy score {n['negative name movers: negative copy score']:.2f}")
     print("  patching effect, -1 = all of the clean-vs-ABC difference removed (heads patched at END; "
@@ -426,7 +422,7 @@ def _figures(found, model):
                             [f"L{layer}" for layer in found["resid layers"]], text=False))
     figures.append(_heatmap(found["head patching"].numpy(), "Each head's output at END patched from the ABC run: effect on "
                             "the logit difference (-1 = all removed)", heads_x, layers_y))
-    labels = [_label(h) for h in found["path senders"]]
+    labels = [discovery.head_label(h) for h in found["path senders"]]
     figures.append(go.Figure(go.Bar(x=labels, y=found["path effects"].numpy()),
                              layout=dict(title="Path patching: each sender's effect through the queries at END of the heads "
                                          "that read names (name movers, S suppressors)",
@@ -438,9 +434,9 @@ def _figures(found, model):
                               go.Bar(name="sum of one at a time", x=groups, y=[found["single sums"][g] for g in groups])],
                              layout=dict(title="Heads compensate: a group patched together vs the sum of its heads alone",
                                          yaxis_title="effect on the logit difference", barmode="group")))
-    copies = {**{f"{_label(h)} copy": v for h, v in found["copy"].items()},
-              **{f"{_label(h)} negative copy": v for h, v in found["negative copy"].items()},
-              **{f"{_label(h)} negative copy of S": v for h, v in found["S negative copy"].items()}, "random heads": found["random copy"]}
+    copies = {**{f"{discovery.head_label(h)} copy": v for h, v in found["copy"].items()},
+              **{f"{discovery.head_label(h)} negative copy": v for h, v in found["negative copy"].items()},
+              **{f"{discovery.head_label(h)} negative copy of S": v for h, v in found["S negative copy"].items()}, "random heads": found["random copy"]}
     figures.append(go.Figure(go.Bar(x=list(copies), y=list(copies.values())),
                              layout=dict(title="Copy score: fraction of names in the top 5 logits of the head's OV circuit",
                                          yaxis_range=[0, 1])))

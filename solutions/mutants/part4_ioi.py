@@ -1,5 +1,7 @@
 """Known-wrong versions of part 4's exercises: the course checks that the tests catch each one."""
 
+import contextlib
+
 import torch
 
 from exercises.testing import mutant
@@ -342,9 +344,9 @@ def copy_no_negative(model, resid, name_tokens, head, k=5, negative=False):
     return ref.copy_score(model, resid, name_tokens, head, k)
 
 
-@mutant("circuit_logit_diffs", "zero-ablation instead of the ABC mean")
-def circuit_zero(model, data, abc, circuit):
-    zero_abc = ref.IOIBatch(abc.prompts, abc.tokens, abc.io, abc.s, abc.pos)
+@contextlib.contextmanager
+def _zero_caches():
+    """Inside: the reference's run_cached returns caches of zeros, so its "mean over ABC" is zero-ablation."""
     original = ref.run_cached
 
     def zero_cache(model, tokens, names=("attn.hook_z",), extra=()):
@@ -353,9 +355,15 @@ def circuit_zero(model, data, abc, circuit):
 
     ref.run_cached = zero_cache
     try:
-        return ref.circuit_logit_diffs(model, data, zero_abc, circuit)
+        yield
     finally:
         ref.run_cached = original
+
+
+@mutant("circuit_logit_diffs", "zero-ablation instead of the ABC mean")
+def circuit_zero(model, data, abc, circuit):
+    with _zero_caches():
+        return ref.circuit_logit_diffs(model, data, abc, circuit)
 
 
 @mutant("circuit_logit_diffs", "mean over the clean prompts instead of ABC")
@@ -439,17 +447,8 @@ def top_divided(model, data, abc, scores, sizes):
 
 @mutant("top_circuit_logit_diffs", "zero-ablation instead of the ABC mean")
 def top_zero(model, data, abc, scores, sizes):
-    original = ref.run_cached
-
-    def zero_cache(model, tokens, names=("attn.hook_z",), extra=()):
-        logits, cache = original(model, tokens, names, extra)
-        return logits, {k: torch.zeros_like(v) for k, v in cache.items()}
-
-    ref.run_cached = zero_cache
-    try:
+    with _zero_caches():
         return ref.top_circuit_logit_diffs(model, data, abc, scores, sizes)
-    finally:
-        ref.run_cached = original
 
 
 @mutant("attribution_patching", "keyed by hook.name inside the hook (the bridge's own names: blocks.{l}.hook_in for hook_resid_pre)")
