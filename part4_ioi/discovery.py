@@ -305,7 +305,8 @@ def circuit_graph(graph, found):
             roles.setdefault(head, role)
     fig = go.Figure(layout=dict(title=f"The circuit discovered by {graph['label']} ({len(heads)} heads): edges carry the part of the "
                                 "sender's attribution that flows through the receiver (the 25 strongest; red: the path raises IO - S)",
-                                xaxis=dict(title="head", dtick=1), yaxis=dict(title="layer", autorange="reversed", dtick=1),
+                                xaxis=dict(title="head", dtick=1, range=[-0.5, max(h for _, h in heads) + 1.5]),  # room for the labels
+                                yaxis=dict(title="layer", autorange="reversed", dtick=1),
                                 height=900, showlegend=False))
     strongest = sorted(edges.items(), key=lambda item: -abs(item[1]))[:25]
     scale = max((abs(v) for _, v in strongest), default=1.0) or 1.0
