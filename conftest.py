@@ -21,6 +21,7 @@ import torch
 from exercises import testing
 from exercises.grader import trusted
 from exercises.harness import recordings, targets
+from exercises.ipynb import is_learner_file
 from exercises.parts import Part, part_of_path
 
 MUTANTS = "mutants"
@@ -139,7 +140,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def _learner_frames(excinfo: pytest.ExceptionInfo, config: pytest.Config) -> list:
     cells = config.stash.get(targets.LEARNER_FILES, set())
-    return [e for e in excinfo.traceback if Path(str(e.path)).name == "exercises.py" or str(e.path) in cells]
+    return [e for e in excinfo.traceback if is_learner_file(str(e.path)) or str(e.path) in cells]
 
 
 def _exercise_label(entry, item: pytest.Item) -> str:
@@ -155,7 +156,7 @@ def _statement(entry) -> str:
 
 
 def _where(entry, config: pytest.Config) -> str:
-    """`exercises.py:12`, or `your cell:3` for code defined in a notebook's cell (line 3 of that cell)."""
+    """`exercises.py:12`, `exercises.ipynb [cell 7]:3`, or `your cell:3` for code defined in a kernel's cell."""
     cells = config.stash.get(targets.LEARNER_FILES, set())
     name = "your cell" if str(entry.path) in cells else Path(str(entry.path)).name
     return f"{name}:{entry.lineno + 1}"

@@ -26,6 +26,7 @@ from pathlib import Path
 # fraction of a second, and importing torch alone takes seconds on a busy machine.
 from exercises.grader import grade as grader
 from exercises.harness.stubs import exercise_functions, solutions_notebook_path
+from exercises.ipynb import IPYNB, learner_code, learner_path
 from exercises.parts import PARTS, ROOT, Part, PartNotBuilt, UnknownPart, built_part, built_parts, exercise_file_stem
 
 CACHE_DIR = ROOT / ".cache"  # git-ignored: test results per part, keyed by the files they depend on
@@ -85,8 +86,9 @@ class Status:
 
 def files_results_depend_on(part: Part) -> list[Path]:
     """Everything `part`'s test results depend on: the Python files in its folder (exercises.py,
-    tests, helpers), its solutions or recorded outputs, and the harness."""
+    tests, helpers) and its exercises.ipynb, its solutions or recorded outputs, and the harness."""
     files = sorted(f for f in part.path.rglob("*.py") if "__pycache__" not in f.parts)
+    files += [f for f in [part.path / IPYNB] if f.exists()]
     return files + [f for f in (part.solutions_path, part.tests_path / "golden.pt", *HARNESS) if f.exists()]
 
 
@@ -139,17 +141,45 @@ def syntax_problem(path: Path) -> str | None:
     return None
 
 
+def learner_syntax_problem(part: Part) -> str | None:
+    """ "SyntaxError at line N: ..." if the learner's code does not compile (or which of two files holds
+    it is unclear), else None (nothing is run)."""
+    try:
+        code = learner_code(part.path, part.folder)
+    except ValueError as error:  # exercises.py and exercises.ipynb both changed; a broken notebook
+        return str(error)
+    if not code.is_notebook:
+        return syntax_problem(code.path)
+    for filename, source in code.cells:
+        try:
+            compile(source, filename, "exec")
+        except SyntaxError as error:
+            cell = Path(filename).name.removeprefix(IPYNB).strip(" []")
+            return f"{type(error).__name__} at {cell}, line {error.lineno}: {error.msg}"
+    return None
+
+
+def _unclear_file(part: Part) -> bool:
+    """Whether the learner's file of `part` cannot be told: exercises.py and exercises.ipynb both changed,
+    or a notebook that is not one."""
+    try:
+        learner_code(part.path, part.folder)
+    except ValueError:
+        return True
+    return False
+
+
 def import_problem(part: Part, results: dict, target: str) -> str | None:
     """Why `part`'s exercises.py does not import (a syntax error, or what its tests reported), else None."""
     if target != "exercises":
         return None
-    problem = syntax_problem(part.exercises_path)
+    problem = learner_syntax_problem(part)
     if problem:
         return problem
     for result in results.values():
         message = result.get("message", "")
-        if "exercises.py does not import:" in message:
-            return message.split("exercises.py does not import:", 1)[1].strip().splitlines()[0]
+        if " does not import:" in message:
+            return message.split(" does not import:", 1)[1].strip().splitlines()[0]
     return None
 
 
@@ -162,7 +192,7 @@ def collect_results(parts: list[Part], target: str) -> dict:
         cached = cached_results(part, target, key)
         if cached is not None:
             results |= cached
-        elif not (target == "exercises" and syntax_problem(part.exercises_path)):
+        elif not (target == "exercises" and learner_syntax_problem(part)):
             stale.append((part, key))
     if stale:
         with Status(f"running the tests of {', '.join(part.short for part, _ in stale)}"):
@@ -201,9 +231,13 @@ def show_progress(parts: list[Part], results: dict, target: str, *, with_unbuilt
                 print(f"  {part.short}  {part.title}: incomplete here, {' and '.join(part.missing_files)} missing")
             continue
         problem = import_problem(part, _of_part(part, results), target)
+        if problem and _unclear_file(part):
+            print(f"  {part.short}: {problem}")
+            continue
         if problem:
-            print(f"  {part.short}: exercises.py does not import: {problem}")
-            print(f"         fix {part.exercises_path.relative_to(ROOT)} first; then: python -m exercises check {part.short}")
+            path = learner_path(part.path)
+            print(f"  {part.short}: {path.name} does not import: {problem}")
+            print(f"         fix {path.relative_to(ROOT)} first; then: python -m exercises check {part.short}")
             continue
         rows = part_status(part, results)
         done = sum(passing for _, passing, _ in rows)
@@ -273,16 +307,17 @@ def watch_part(part: Part, target: str, results: dict, wait) -> int:
         if todo is None:
             print(f"\n{part.short}: every exercise passes. Next: python -m exercises replicate {part.short}")
             return 0
-        stamp = file_stamp(part.exercises_path)
+        path = learner_path(part.path)  # exercises.py, or the exercises.ipynb made from it
+        stamp = file_stamp(path)
         print(f"\n==> {part.short} {todo}")
-        path = _test_file(part, todo)
-        fresh = _run_pytest([path], target, extra=["-q", "--no-header", "-rN"], quiet=False)
-        results = {node: r for node, r in results.items() if r["path"] != str(path)} | fresh
+        test_file = _test_file(part, todo)
+        fresh = _run_pytest([test_file], target, extra=["-q", "--no-header", "-rN"], quiet=False)
+        results = {node: r for node, r in results.items() if r["path"] != str(test_file)} | fresh
         if fresh and all(r["outcome"] == "passed" for r in fresh.values()):
             print(f"{todo} passes: on to the next exercise.")
             continue
-        print(f"\nwatching {part.exercises_path.relative_to(ROOT)}: save it to rerun {todo}'s tests (Ctrl-C to stop)")
-        wait(part.exercises_path, stamp)
+        print(f"\nwatching {path.relative_to(ROOT)}: save it to rerun {todo}'s tests (Ctrl-C to stop)")
+        wait(path, stamp)
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:
@@ -342,11 +377,39 @@ def notebook(args: argparse.Namespace) -> int:
     from exercises.notebook import install_kernel, lab_command
 
     part = built_part(args.part) if args.part else (_first_unfinished(args.target) or built_parts()[0])
-    path = solutions_notebook_path(part) if args.solutions else part.exercises_path
+    if args.ipynb:
+        return make_ipynb(part, args.course_url)
+    path = solutions_notebook_path(part) if args.solutions else learner_path(part.path)
     install_kernel()
     command, env = lab_command(path.relative_to(ROOT).as_posix(), args.port, browser=not args.no_browser)
     print(f"JupyterLab on {path.relative_to(ROOT)} (Ctrl-C stops it)")
     return subprocess.run(command, env=env).returncode
+
+
+def make_ipynb(part: Part, course_url: str | None) -> int:
+    """PART/exercises.ipynb made from PART/exercises.py: from then on it is your file (exercises/ipynb.py)."""
+    from exercises.ipynb import make_notebook
+
+    target = part.path / IPYNB
+    if target.exists():
+        print(f"error: {target.relative_to(ROOT)} exists already; it is your file. To make it again from "
+              f"exercises.py, delete it first (what you wrote in it is lost)", file=sys.stderr)
+        return 2
+    url = course_url if course_url is not None else _course_url()
+    target.write_text(make_notebook(part.exercises_path.read_text(encoding="utf-8"), url), encoding="utf-8")
+    print(f"wrote {target.relative_to(ROOT)}: from now on your exercises live there. pytest, python -m exercises,\n"
+          f"watch and the grader read its code cells; leave {part.exercises_path.name} as it is (or delete it).\n"
+          f"Open it in VS Code or JupyterLab (python -m exercises notebook {part.short}) with the kernel "
+          f"learn-mech-interp,\nor upload it to Colab" + (f" (its first cell installs the course from {url})." if url
+          else ": first set COURSE in its first cell to the course's git address (or pass --course-url)."))
+    return 0
+
+
+def _course_url() -> str:
+    """The address this course was cloned from, where it is one Colab can clone (https), else ""."""
+    found = subprocess.run(["git", "-C", str(ROOT), "remote", "get-url", "origin"], capture_output=True, text=True)
+    url = found.stdout.strip() if found.returncode == 0 else ""
+    return url if url.startswith("https://") else ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -374,6 +437,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--solutions", action="store_true", help="the reference's notebook instead (spoilers)")
     p.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
     p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--ipynb", action="store_true",
+                   help="make PART/exercises.ipynb from exercises.py (for VS Code's notebook editor and Colab); "
+                        "from then on it is your file")
+    p.add_argument("--course-url", default=None,
+                   help="with --ipynb: the git address the Colab cell installs the course from (default: origin)")
     p.set_defaults(command=notebook)
     for p in sub.choices.values():
         p.add_argument("--target", choices=("exercises", "solutions"), default=argparse.SUPPRESS)

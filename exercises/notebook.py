@@ -23,7 +23,8 @@ import pytest
 
 from exercises.harness import targets
 from exercises.harness.stubs import exercise_names
-from exercises.parts import Part, built_part, exercise_file_stem
+from exercises.ipynb import is_learner_file, learner_code
+from exercises.parts import ROOT, Part, built_part, exercise_file_stem
 
 PASSED, FAILED = "✓", "✗"
 
@@ -60,16 +61,18 @@ def _cell_files(namespace: dict) -> set[str]:
     for value in namespace.values():
         functions = [value] if isinstance(value, types.FunctionType) else (
             [v for v in vars(value).values() if isinstance(v, types.FunctionType)] if isinstance(value, type) else [])
-        files |= {f.__code__.co_filename for f in functions if Path(f.__code__.co_filename).name != "exercises.py"}
+        files |= {f.__code__.co_filename for f in functions if not is_learner_file(f.__code__.co_filename)}
     return files
 
 
 def _fill_in_unrun_cells(part: Part, namespace: dict, reference: bool) -> None:
     """Names the notebook has not defined yet (cells not run) come from the saved file, as importing it
     would give them: a given class may call an exercise further down (part 5's SAE, its TopK)."""
-    path = part.solutions_path if reference else part.exercises_path
+    path = part.solutions_path
+    cells = ((str(path), path.read_text(encoding="utf-8")),) if reference else learner_code(part.path).cells
     saved: dict[str, Any] = {"__name__": f"{part.folder}.saved"}
-    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), saved)
+    for filename, source in cells:
+        exec(compile(source, filename, "exec"), saved)
     for name, value in saved.items():
         if not name.startswith("_"):
             namespace.setdefault(name, value)
@@ -112,6 +115,8 @@ def checker(part_name: str, namespace: dict, reference: bool = False) -> Callabl
     """The `check` of a part's notebook: check("linear_forward") tests that exercise as the notebook has it
     (`reference`: the solutions' notebook, whose saved file is the solutions)."""
     built_part(part_name)  # an unknown part fails here, in the first cell
+    if str(ROOT) not in sys.path:  # the part's own modules (its replication) import from the course's root
+        sys.path.append(str(ROOT))
 
     def check(exercise: str) -> None:  # prints its verdict; nothing to show after it
         check_in_notebook(part_name, exercise, namespace, reference)
@@ -182,8 +187,6 @@ def lab_command(relative: str, port: int = 8888, browser: bool = True) -> tuple[
     import json
     import os
     import sys
-
-    from exercises.parts import ROOT
 
     settings = ROOT / ".jupyter" / "lab" / "user-settings"
     for name, value in LAB_SETTINGS.items():

@@ -42,10 +42,12 @@ class Part:
 
     @property
     def missing_files(self) -> list[str]:
-        """The files this part needs that this copy of the course lacks: its exercises, and its
-        reference solutions or (in the learners' edition) their recorded outputs."""
+        """The files this part needs that this copy of the course lacks: its exercises (exercises.py, or
+        the exercises.ipynb made from it), and its reference solutions or (in the learners' edition) their
+        recorded outputs."""
         golden = self.tests_path / "golden.pt"
-        needed = [self.exercises_path] + ([] if self.solutions_path.exists() else [golden])
+        exercises = self.exercises_path if not (self.path / "exercises.ipynb").exists() else self.path / "exercises.ipynb"
+        needed = [exercises] + ([] if self.solutions_path.exists() else [golden])
         return [str(path.relative_to(ROOT)) for path in needed if not path.exists()]
 
     @property

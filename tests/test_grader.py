@@ -160,3 +160,38 @@ def test_work_done_in_the_notebook_grades_as_work_done_in_the_file(tmp_path):
     typed = _grade(_submission(tmp_path / "typed", {p.short: "solutions" for p in PARTS}), tmp_path)
     saved = _grade(_submission(tmp_path / "notebook", from_notebook), tmp_path)
     assert _by_part(saved) == _by_part(typed) == {p.short: 10 * len(grade.exercises_of(p)) for p in PARTS}
+
+
+def _solved_ipynb(part, made_from: str) -> str:
+    """exercises.ipynb as a learner hands it in from VS Code or Colab: every exercise's cell filled in."""
+    from exercises.harness.stubs import solutions_notebook_path
+    from exercises.ipynb import METADATA, make_notebook, sha256
+
+    notebook = json.loads(make_notebook(solutions_notebook_path(part).read_text()))
+    notebook["metadata"][METADATA]["made_from_sha256"] = sha256(made_from)
+    return json.dumps(notebook)
+
+
+def test_a_notebook_handed_in_grades_as_the_same_code_in_exercises_py(tmp_path):
+    """exercises.ipynb (VS Code, Colab) earns what its code earns typed into exercises.py, beside the
+    exercises.py it was made from or alone."""
+    part0, part1 = PARTS
+    root = _submission(tmp_path / "notebooks", {})
+    (root / part0.folder / "exercises.ipynb").write_text(_solved_ipynb(part0, part0.exercises_path.read_text()))
+    (root / part1.folder / "exercises.ipynb").write_text(_solved_ipynb(part1, part1.exercises_path.read_text()))
+    (root / part1.folder / "exercises.py").unlink()
+    typed = _grade(_submission(tmp_path / "typed", {p.short: "solutions" for p in PARTS}), tmp_path)
+    assert _by_part(_grade(root, tmp_path)) == _by_part(typed) == {p.short: 10 * len(grade.exercises_of(p)) for p in PARTS}
+
+
+def test_a_notebook_beside_a_changed_exercises_py_is_not_guessed_at(tmp_path):
+    """Both files changed: the grade says which to keep and gives the part 0. A notebook of stubs scores 0."""
+    from exercises.ipynb import make_notebook
+
+    part0, part1 = PARTS
+    root = _submission(tmp_path / "submission", {part0.short: "solutions"})
+    (root / part0.folder / "exercises.ipynb").write_text(_solved_ipynb(part0, part0.exercises_path.read_text()))
+    (root / part1.folder / "exercises.ipynb").write_text(make_notebook(part1.exercises_path.read_text()))
+    result = _grade(root, tmp_path)
+    assert _by_part(result) == {part0.short: 0, part1.short: 0}
+    assert "exercises.py is not the file part0_mnist/exercises.ipynb was made from" in result["summary"], result["summary"]

@@ -97,3 +97,36 @@ def _exercise_names(part) -> list[str]:
     from exercises.harness.stubs import exercise_names
 
     return exercise_names(part.solutions_path.read_text(encoding="utf-8"))
+
+
+def test_the_ipynb_runs_in_a_plain_kernel_started_in_the_parts_folder():
+    """exercises.ipynb as VS Code runs it: the environment's plain python3 kernel, started in the notebook's
+    folder, whose exercises.py would hide the course's package `exercises` but for the set-up cell. The Colab
+    cell does nothing there; the check cells say what pytest says."""
+    import json
+
+    from exercises.ipynb import make_notebook
+
+    part = PARTS[0]
+    for kind, source in (("stubs", part.exercises_path), ("solutions", solutions_notebook_path(part))):
+        notebook = nbformat_reads(make_notebook(source.read_text(encoding="utf-8")))
+        notebook.cells = [c for c in notebook.cells if "replicate_in_notebook(" not in c.source or "import" in c.source]
+        client = nbclient.NotebookClient(notebook, kernel_name="python3", timeout=300, allow_errors=True,
+                                         resources={"metadata": {"path": str(part.path)}})
+        client.execute()
+        errors = [(c.source[:60], _errors(c)) for c in notebook.cells if _errors(c)]
+        assert errors == [], f"{kind}: cells that raised: {errors}"
+        checks = [c for c in notebook.cells if c.cell_type == "code" and "\ncheck(" in c.source]
+        names = _exercise_names(part)
+        assert len(checks) == len(names), json.dumps([c.source for c in checks])
+        for cell, name in zip(checks, names):
+            said = _text(cell).strip()
+            expected = (said == f"✗ not implemented yet: {part.short} {name}" if kind == "stubs"
+                        else said.startswith(f"✓ {part.short} {name}: all "))
+            assert expected, (kind, cell.source, said)
+
+
+def nbformat_reads(text: str):
+    import nbformat
+
+    return nbformat.reads(text, as_version=4)

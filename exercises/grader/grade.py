@@ -42,6 +42,7 @@ from pathlib import Path
 
 from exercises.grader import sandbox
 from exercises.harness.stubs import exercise_names
+from exercises.ipynb import IPYNB, PY, LearnerCode, learner_code
 from exercises.parts import ROOT, Part, built_parts, exercise_file_stem, find_part
 
 POINTS_PER_EXERCISE = 10
@@ -90,15 +91,18 @@ class Grade:
 
 
 def learner_file(submission: Path, part: Part) -> Path | None:
-    """SUBMISSION/partN_x/exercises.py, or the shallowest such file below (an upload inside a folder)."""
-    direct = submission / part.folder / "exercises.py"
-    if direct.is_file():
-        return direct
-    found = sorted(submission.rglob(f"{part.folder}/exercises.py"), key=lambda p: (len(p.parts), str(p)))
+    """SUBMISSION/partN_x/exercises.py (or the exercises.ipynb made from it), or the shallowest such file
+    below (an upload inside a folder). exercises/ipynb.py's learner_code says which of the two is graded."""
+    for name in (PY, IPYNB):
+        if (submission / part.folder / name).is_file():
+            return submission / part.folder / name
+    found = sorted((p for name in (PY, IPYNB) for p in submission.rglob(f"{part.folder}/{name}")),
+                   key=lambda p: (len(p.parts), str(p)))
     return next((p for p in found if p.is_file() and ".git" not in p.parts), None)
 
 
-MAX_FILE_BYTES = 2_000_000  # an exercises.py is tens of kB; a larger one is refused, not copied
+# An exercises.py is tens of kB; a notebook may carry its figures. A larger file is refused, not read.
+MAX_FILE_BYTES = {PY: 2_000_000, IPYNB: 50_000_000}
 
 
 def unfit_file(source: Path, submission: Path) -> str | None:
@@ -108,9 +112,22 @@ def unfit_file(source: Path, submission: Path) -> str | None:
         return f"{where} is a symbolic link (or inside one): submit the file itself"
     if not source.resolve().is_relative_to(submission.resolve()):
         return f"{where} is not inside the submission"
-    if source.stat().st_size > MAX_FILE_BYTES:
-        return f"{where} is {source.stat().st_size / 1e6:.0f} MB: an exercises.py should be a few tens of kB"
+    limit = MAX_FILE_BYTES.get(source.name, MAX_FILE_BYTES[PY])
+    if source.stat().st_size > limit:
+        return f"{where} is {source.stat().st_size / 1e6:.0f} MB: an {source.name} should be under {limit / 1e6:.0f} MB"
     return None
+
+
+def submitted_code(part: Part, source: Path, submission: Path) -> LearnerCode:
+    """The code graded for `part`, from the folder of `source`; a ValueError says why none can be."""
+    files = [f for f in (source.parent / PY, source.parent / IPYNB) if f.is_file() or f.is_symlink()]
+    why = next(filter(None, (unfit_file(f, submission) for f in files)), None)
+    if why:
+        raise ValueError(why)
+    code = learner_code(source.parent, part.folder)
+    if len(code.text.encode()) > MAX_FILE_BYTES[PY]:
+        raise ValueError(f"the code of {code.path.name} is over {MAX_FILE_BYTES[PY] / 1e6:.0f} MB")
+    return code
 
 
 def exercises_of(part: Part) -> list[str]:
@@ -134,30 +151,31 @@ class Settings:
         return "solutions" if (ROOT / "solutions").is_dir() else "golden"
 
 
-def grade_part(part: Part, source: Path | None, settings: Settings) -> list[ExerciseResult]:
+def grade_part(part: Part, code: str | None, settings: Settings) -> list[ExerciseResult]:
+    """Grades `code`, the learner's exercises.py text for `part` (None: the submission has none)."""
     names = exercises_of(part)
-    if source is None:
+    if code is None:
         return _all_zero(part, names, f"no {part.folder}/exercises.py in the submission")
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp, sandbox.private_uid(settings.sandbox) as uid:
         private = Path(tmp) / "grader"  # the trusted process's records: no worker may read or write them
         private.mkdir(mode=0o700)
         events_file = private / "events.jsonl"
-        course = worker_course(part, source, Path(tmp) / "course", uid)
+        course = worker_course(part, code, Path(tmp) / "course", uid)
         limit = START_UP_SECONDS + settings.time_limit * len(names)
         stopped = _run_part(part, course, events_file, settings, limit, uid, private)
         events = _read_events(events_file)
     return _score(part, names, events, stopped)
 
 
-def worker_course(part: Part, source: Path, into: Path, uid: int | None = None) -> Path:
-    """What the worker sees: the toolkit and this part of the learners' edition, with the learner's file
+def worker_course(part: Part, code: str, into: Path, uid: int | None = None) -> Path:
+    """What the worker sees: the toolkit and this part of the learners' edition, with the learner's code
     as its exercises.py; no solutions, no recordings (golden.pt), no other part. In the user sandbox,
     readable by the worker's uid (as its group) and by no other user, writable by none."""
     copy_code = shutil.ignore_patterns("__pycache__", "*.pyc", "golden.pt", "exercises.py")
     shutil.copytree(ROOT / "exercises", into / "exercises", ignore=copy_code)
     shutil.copytree(part.path, into / part.folder, ignore=shutil.ignore_patterns(
-        "__pycache__", "*.pyc", "golden.pt", "figures", "*.html", "*.png", "exercises.py"))
-    shutil.copyfile(source, into / part.folder / "exercises.py")
+        "__pycache__", "*.pyc", "golden.pt", "figures", "*.html", "*.png", PY, IPYNB))
+    (into / part.folder / PY).write_text(code, encoding="utf-8")
     others = 0o005 if uid is None else 0  # bwrap binds it read-only; as for `none`, there is no one to keep out
     for path in [into, *into.rglob("*")]:
         if uid is not None:
@@ -273,10 +291,13 @@ def _timed(fn, *args):
 
 def _grade_submitted(part: Part, submission: Path, settings: Settings) -> list[ExerciseResult]:
     source = learner_file(submission, part)
-    why = unfit_file(source, submission) if source is not None else None
-    if why:
-        return _all_zero(part, exercises_of(part), f"{part.folder}/exercises.py scored 0: {why}")
-    return grade_part(part, source, settings)
+    if source is None:
+        return grade_part(part, None, settings)
+    try:
+        code = submitted_code(part, source, submission)
+    except ValueError as why:  # a link, too large, a broken notebook, or two files that both changed
+        return _all_zero(part, exercises_of(part), f"{part.folder}/{source.name} scored 0: {why}")
+    return grade_part(part, code.text, settings)
 
 
 def _expected_work(part: Part) -> int:

@@ -7,8 +7,11 @@
 conftest.py's `graded` fixture asks this module for the module a test grades.
 """
 
+import hashlib
 import importlib
+import linecache
 import os
+import sys
 import traceback
 import types
 from pathlib import Path
@@ -17,6 +20,7 @@ from typing import Callable
 import pytest
 
 from exercises.harness.stubs import exercise_names, expected_stub
+from exercises.ipynb import IPYNB, LearnerCode, is_learner_file, learner_code
 from exercises.parts import Part, built_part, exercise_file_stem, part_of_path
 
 TARGET_ENV = "MECH_INTERP_TARGET"
@@ -46,30 +50,62 @@ def load_target(part: Part | str, target: "str | types.ModuleType | None" = None
     target = target or default_target()
     if target not in TARGETS:
         raise ValueError(f"unknown target {target!r}: use one of {', '.join(TARGETS)}")
-    name = f"{part.folder}.exercises" if target == "exercises" else f"solutions.{part.folder}"
-    return importlib.import_module(name)
+    if target == "solutions":
+        return importlib.import_module(f"solutions.{part.folder}")
+    code = learner_code(part.path)
+    return notebook_module(part, code) if code.is_notebook else importlib.import_module(f"{part.folder}.exercises")
+
+
+def notebook_module(part: Part, code: LearnerCode) -> types.ModuleType:
+    """The module exercises.ipynb's code cells make, run cell by cell as `part.exercises` (each cell compiled
+    as a file of its own, so a traceback names the cell); made again only when the cells change."""
+    name = f"{part.folder}.exercises"
+    key = hashlib.sha256(repr(code.cells).encode()).hexdigest()
+    module = sys.modules.get(name)
+    if module is not None and getattr(module, "__cells_key__", None) == key:
+        return module
+    module = types.ModuleType(name, f"the code cells of {code.path}")
+    module.__file__, module.__cells_key__ = str(code.path), key
+    sys.modules[name] = module  # as an import would: the part's other modules then see the same code
+    try:
+        for filename, source in code.cells:
+            linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+            exec(compile(source, filename, "exec"), module.__dict__)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return module
+
+
+def _where(filename: str, lineno: int | None) -> str:
+    """"line 12" of exercises.py, or "cell 7, line 3" of exercises.ipynb."""
+    cell = Path(filename).name.removeprefix(IPYNB).strip(" []")
+    return f"{cell}, line {lineno}" if cell else f"line {lineno}"
 
 
 def import_problem(part: Part) -> str | None:
-    """Why the learner's exercises.py of `part` does not import, in a line or three; None if it does.
-
-    The file is compiled first, so a syntax error is reported at its line without running anything.
-    """
-    path = part.exercises_path
+    """Why the learner's exercises.py (or exercises.ipynb) of `part` does not import, in a line or three;
+    None if it does. The code is compiled first, so a syntax error is reported at its line without running
+    anything."""
     try:
-        compile(path.read_text(encoding="utf-8"), str(path), "exec")
-    except SyntaxError as error:
-        text = (error.text or "").rstrip("\n")
-        code = text.lstrip()
-        caret = " " * max((error.offset or 1) - 1 - (len(text) - len(code)), 0) + "^"
-        return (f"{part.folder}/exercises.py does not import: {type(error).__name__} at line {error.lineno}: "
-                f"{error.msg}\n    {code}\n    {caret}")
+        code = learner_code(part.path)
+    except ValueError as error:  # two files that both changed; a notebook that is not one
+        return str(error)
+    does_not = f"{part.folder}/{code.path.name} does not import:"
+    for filename, source in code.cells:
+        try:
+            compile(source, filename, "exec")
+        except SyntaxError as error:
+            text = (error.text or "").rstrip("\n")
+            line = text.lstrip()
+            caret = " " * max((error.offset or 1) - 1 - (len(text) - len(line)), 0) + "^"
+            return f"{does_not} {type(error).__name__} at {_where(filename, error.lineno)}: {error.msg}\n    {line}\n    {caret}"
     try:
-        importlib.import_module(f"{part.folder}.exercises")
+        load_target(part, "exercises")
     except (Exception, SystemExit) as error:
-        frames = [f for f in traceback.extract_tb(error.__traceback__) if Path(f.filename).name == "exercises.py"]
-        at = f" at line {frames[-1].lineno}: {frames[-1].line}" if frames else ""
-        return f"{part.folder}/exercises.py does not import: {type(error).__name__}{at}\n    {error}"
+        frames = [f for f in traceback.extract_tb(error.__traceback__) if is_learner_file(f.filename)]
+        at = f" at {_where(frames[-1].filename, frames[-1].lineno)}: {frames[-1].line}" if frames else ""
+        return f"{does_not} {type(error).__name__}{at}\n    {error}"
     return None
 
 
