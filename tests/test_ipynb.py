@@ -148,3 +148,23 @@ def test_making_the_notebook_from_the_command_line(tmp_path):
     assert "https://e.org/c.git" in (course / PART0.folder / IPYNB).read_text()
     again = subprocess.run(command, cwd=course, capture_output=True, text=True, timeout=120)
     assert again.returncode == 2 and "exists already" in again.stderr, "never overwrites the learner's notebook"
+
+
+def test_the_grader_takes_no_more_code_from_a_notebook_than_from_a_file(tmp_path):
+    """A notebook may be large (its outputs); the code graded from it has exercises.py's limit, and a link
+    beside it is refused as it is on its own."""
+    from exercises.grader.grade import MAX_FILE_BYTES, submitted_code
+
+    folder = _part_folder(tmp_path)
+    assert submitted_code(PART0, folder / IPYNB, tmp_path).is_notebook
+    notebook = json.loads((folder / IPYNB).read_text())
+    notebook["cells"].append({"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+                              "source": f"TABLE = '{'a' * MAX_FILE_BYTES[PY]}'\n"})
+    (folder / IPYNB).write_text(json.dumps(notebook))
+    with pytest.raises(ValueError, match="code of exercises.ipynb is over 2 MB"):
+        submitted_code(PART0, folder / IPYNB, tmp_path)
+    (folder / IPYNB).write_text(make_notebook(PART0.exercises_path.read_text()))
+    (folder / PY).unlink()
+    (folder / PY).symlink_to(PART0.solutions_path)
+    with pytest.raises(ValueError, match="symbolic link"):
+        submitted_code(PART0, folder / IPYNB, tmp_path)

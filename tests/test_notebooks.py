@@ -1,6 +1,7 @@
 """Every part's notebook runs top to bottom in a Jupyter kernel (nbclient): with the stubs, each check
 cell says "not implemented yet" in one line; with the solutions (their generated notebook), each says
-all its tests pass, and the replication cell at the end shows its figures inline, plotly.js embedded.
+all its tests pass, and the replication cell at the end shows its figures inline, plotly.js embedded, and
+reproduces the part's quick numbers (QUICK_EXPECTATIONS): the suite's smoke run of every replication.
 
 The notebook is the part's exercises.py read by jupytext, as JupyterLab opens it; the kernel is the
 course's (exercises/notebook.py), importing this checkout's code.
@@ -17,6 +18,7 @@ from exercises.parts import ROOT, built_parts
 
 jupytext = pytest.importorskip("jupytext", reason="the notebook extras are not installed (bash setup.sh installs them)")
 nbclient = pytest.importorskip("nbclient", reason="the notebook extras are not installed (bash setup.sh installs them)")
+nbformat = pytest.importorskip("nbformat", reason="the notebook extras are not installed (bash setup.sh installs them)")
 
 PARTS = built_parts()
 pytestmark = pytest.mark.timeout(1200)
@@ -34,16 +36,35 @@ def _errors(cell) -> list[str]:
     return [f"{o.ename}: {o.evalue}" for o in cell.get("outputs", []) if o.output_type == "error"]
 
 
-def _run(path):
+REPLICATION = "numbers = replicate_in_notebook("
+
+
+def _run(path, part=None, reports=None):
+    """The notebook at `path`, executed; with `reports` (a folder), its replication writes its report there and
+    a last cell prints what checks.replication_numbers finds wrong with the run (the suite's smoke run)."""
     notebook = jupytext.read(path)
+    if reports is not None:
+        (cell,) = [c for c in notebook.cells if c.source.startswith(REPLICATION)]
+        cell.source = cell.source.replace("globals())", f"globals(), out_dir=__import__('pathlib').Path(r'{reports}'))")
+        notebook.cells.append(nbformat.v4.new_code_cell(REPLICATION_CHECK.format(part=part.short, reports=reports)))
     client = nbclient.NotebookClient(notebook, kernel_name=KERNEL, timeout=600, allow_errors=True,
                                      resources={"metadata": {"path": str(path.parent)}})
     client.execute()
     return notebook
 
 
+REPLICATION_CHECK = """\
+import importlib, json, pathlib
+from exercises.maintain import checks
+from exercises.parts import built_part
+part = built_part("{part}")
+module = importlib.import_module(f"{{part.folder}}.replicate")
+reports = sorted(pathlib.Path(r"{reports}").glob("*.html"))
+print(json.dumps(checks.replication_numbers(part, numbers, getattr(module, "QUICK_EXPECTATIONS", {{}}), reports)))"""
+
+
 @pytest.fixture(scope="module")
-def executed() -> dict:
+def executed(tmp_path_factory) -> dict:
     """{(part, "stubs" | "solutions"): the executed notebook}, two kernels at a time."""
     from exercises.notebook import install_kernel
 
@@ -53,8 +74,9 @@ def executed() -> dict:
 
     def execute(run):
         part, kind = run
-        path = part.exercises_path if kind == "stubs" else solutions_notebook_path(part)
-        return _run(path)
+        if kind == "stubs":
+            return _run(part.exercises_path)
+        return _run(solutions_notebook_path(part), part, tmp_path_factory.mktemp(f"{part.short}-report"))
 
     with ThreadPoolExecutor(2) as pool:
         return dict(zip(runs, pool.map(execute, runs)))
@@ -69,7 +91,7 @@ def test_stub_notebook_says_not_implemented_in_one_line_per_check(part, executed
         assert _text(cell).strip() == f"✗ not implemented yet: {part.short} {name}", (cell.source, cell.outputs)
     errors = [(c.source[:60], _errors(c)) for c in notebook.cells if _errors(c)]
     assert errors == [], f"{part.short}: cells that raised in the stub notebook: {errors}"
-    (replication,) = [c for c in notebook.cells if c.source.startswith("numbers = replicate_in_notebook(")]
+    (replication,) = [c for c in notebook.cells if c.source.startswith(REPLICATION)]
     assert "✗ the replication runs your code, and" in _text(replication), _text(replication)
 
 
@@ -83,10 +105,24 @@ def test_solutions_notebook_passes_every_check(part, executed):
     assert errors == [], f"{part.short}: cells that raised in the solutions notebook: {errors}"
 
 
+@pytest.mark.smoke
+@pytest.mark.parametrize("part", PARTS, ids=[p.short for p in PARTS])
+def test_replication_cell_reproduces_the_quick_numbers(part, executed):
+    """The replication at its quick size, as the notebook runs it: its numbers within QUICK_EXPECTATIONS and
+    its report written (save_report refuses an empty figure, so the whole report is checked)."""
+    import json
+
+    cell = executed[part, "solutions"].cells[-1]
+    assert not _errors(cell), _errors(cell)
+    problems = json.loads(_text(cell).strip().splitlines()[-1])
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.smoke
 @pytest.mark.parametrize("part", PARTS, ids=[p.short for p in PARTS])
 def test_replication_cell_shows_its_figures_inline_offline(part, executed):
     notebook = executed[part, "solutions"]
-    (cell,) = [c for c in notebook.cells if c.source.startswith("numbers = replicate_in_notebook(")]
+    (cell,) = [c for c in notebook.cells if c.source.startswith(REPLICATION)]
     html = [o["data"]["text/html"] for o in cell.outputs if o.output_type == "display_data" and "text/html" in o["data"]]
     assert "plotly.js v" in html[0] and len(html[0]) > 1_000_000, "the first figure embeds plotly.js itself"
     assert len(html) >= 2 and all("Plotly.newPlot" in h for h in html), [o.output_type for o in cell.outputs]
@@ -127,6 +163,4 @@ def test_the_ipynb_runs_in_a_plain_kernel_started_in_the_parts_folder():
 
 
 def nbformat_reads(text: str):
-    import nbformat
-
     return nbformat.reads(text, as_version=4)

@@ -1,5 +1,6 @@
 """Every report's figures carry data: save_report refuses a figure with an empty or all-NaN
-trace, so each replication's smoke run (tests/test_replications.py) checks its whole report."""
+trace, so each replication's smoke run (tests/test_notebooks.py: every solutions notebook's replication cell)
+checks its whole report."""
 
 import numpy as np
 import plotly.graph_objects as go

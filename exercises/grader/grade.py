@@ -5,8 +5,9 @@
     python -m exercises grade SUBMISSION_DIR --out result.json --parts 0 1 --summary summary.md
 
 It runs from the teacher's pristine copy of the course (this checkout) and takes only the
-learner's `partN_*/exercises.py` files from SUBMISSION_DIR: the tests, the harness, the
-configuration and the reference all come from here, so nothing else the learner changed
+learner's `partN_*/exercises.py` files (or the `exercises.ipynb` made from one: exercises/ipynb.py)
+from SUBMISSION_DIR: the tests, the harness, the configuration and the reference all come from
+here, so nothing else the learner changed
 (pytest.ini, conftest.py, pyproject.toml, workflows, environment variables) counts.
 
 Two processes per part, one trusted. The trusted one runs the part's tests with pytest, holds
@@ -397,7 +398,7 @@ def summary_markdown(result: Grade) -> str:
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     parser = parser or argparse.ArgumentParser(prog="python -m exercises grade", description=__doc__.splitlines()[0])
-    parser.add_argument("submission", type=Path, help="the learner's copy of the course (only partN_*/exercises.py is read)")
+    parser.add_argument("submission", type=Path, help="the learner's copy of the course (only partN_*/exercises.py, or the exercises.ipynb made from it, is read)")
     parser.add_argument("--out", type=Path, required=True, help="where to write the result JSON")
     parser.add_argument("--parts", nargs="+", default=None, help="parts to grade (default: every built part)")
     parser.add_argument("--format", choices=FORMATS, default="classroom50",

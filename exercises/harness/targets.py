@@ -79,8 +79,8 @@ def notebook_module(part: Part, code: LearnerCode) -> types.ModuleType:
 
 def _where(filename: str, lineno: int | None) -> str:
     """"line 12" of exercises.py, or "cell 7, line 3" of exercises.ipynb."""
-    cell = Path(filename).name.removeprefix(IPYNB).strip(" []")
-    return f"{cell}, line {lineno}" if cell else f"line {lineno}"
+    name = Path(filename).name
+    return f"{name.removeprefix(IPYNB).strip(' []')}, line {lineno}" if name.startswith(IPYNB) else f"line {lineno}"
 
 
 def import_problem(part: Part) -> str | None:

@@ -257,7 +257,7 @@ def replication_file(part: Part) -> list[str]:
 
 
 def replication_numbers(part: Part, numbers: dict, expectations: dict, reports: list[Path]) -> list[str]:
-    """What a quick run of replicate.py returned and wrote (tests/test_replications.py runs it)."""
+    """What a quick run of replicate.py returned and wrote (tests/test_notebooks.py checks each notebook's run)."""
     problems = []
     if not isinstance(numbers, dict) or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in numbers.values()):
         return [broken("replication", f"{part.folder}'s run() should return {{name: finite number}}, got {numbers!r}"[:400])]
@@ -491,7 +491,7 @@ def check_part(part: Part, with_runs: bool = True, seconds: dict | None = None) 
 
 
 def quick_replication(part: Part) -> list[str]:
-    """Runs the part's replication at its quick size on the solutions, as tests/test_replications.py does."""
+    """Runs the part's replication at its quick size on the solutions, as the suite's notebooks do (tests/test_notebooks.py)."""
     import importlib
 
     with tempfile.TemporaryDirectory(prefix="replication-") as out:
