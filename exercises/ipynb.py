@@ -2,8 +2,8 @@
 
 `python -m exercises notebook PART --ipynb` makes PART/exercises.ipynb from PART/exercises.py (jupytext)
 and records which text it was made from. From then on the .ipynb is the learner's file: pytest,
-`python -m exercises`, `watch` and the grader read its code cells (not its check cells, nor the Colab
-cell), for as long as exercises.py is still that text or is gone. When both have changed, every tool
+`python -m exercises`, `watch` and the grader read its code cells (not its check cells, nor its first
+cell, which installs the course on Colab), for as long as exercises.py is still that text or is gone. When both have changed, every tool
 stops and says which file to keep: there is never a second copy that silently wins.
 
 Reading a notebook needs no extra package (it is JSON), so the grader can grade one anywhere.
@@ -40,7 +40,8 @@ class LearnerCode:
         """The code as one Python file in jupytext's percent format (what the grader's worker imports)."""
         if not self.is_notebook:
             return self.cells[0][1]
-        return "".join(f"# %% {name.rsplit(' ', 1)[-1]}\n{code.rstrip()}\n\n\n" for name, code in self.cells)
+        return "".join(f"# %% {IPYNB}, {name.rsplit(' [', 1)[-1].rstrip(']')}\n{code.rstrip()}\n\n\n"
+                       for name, code in self.cells)
 
 
 def sha256(text: str) -> str:
