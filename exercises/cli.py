@@ -26,7 +26,7 @@ from pathlib import Path
 # fraction of a second, and importing torch alone takes seconds on a busy machine.
 from exercises.grader import grade as grader
 from exercises.harness.stubs import exercise_functions, solutions_notebook_path
-from exercises.ipynb import IPYNB, learner_code, learner_path
+from exercises.ipynb import IPYNB, learner_code, learner_path, where
 from exercises.parts import PARTS, ROOT, Part, PartNotBuilt, UnknownPart, built_part, built_parts, exercise_file_stem
 
 CACHE_DIR = ROOT / ".cache"  # git-ignored: test results per part, keyed by the files they depend on
@@ -154,19 +154,8 @@ def learner_syntax_problem(part: Part) -> str | None:
         try:
             compile(source, filename, "exec")
         except SyntaxError as error:
-            cell = Path(filename).name.removeprefix(IPYNB).strip(" []")
-            return f"{type(error).__name__} at {cell}, line {error.lineno}: {error.msg}"
+            return f"{type(error).__name__} at {where(filename, error.lineno)}: {error.msg}"
     return None
-
-
-def _unclear_file(part: Part) -> bool:
-    """Whether the learner's file of `part` cannot be told: exercises.py and exercises.ipynb both changed,
-    or a notebook that is not one."""
-    try:
-        learner_code(part.path, part.folder)
-    except ValueError:
-        return True
-    return False
 
 
 def import_problem(part: Part, results: dict, target: str) -> str | None:
@@ -230,10 +219,12 @@ def show_progress(parts: list[Part], results: dict, target: str, *, with_unbuilt
             if with_unbuilt and not part.is_built:
                 print(f"  {part.short}  {part.title}: incomplete here, {' and '.join(part.missing_files)} missing")
             continue
-        problem = import_problem(part, _of_part(part, results), target)
-        if problem and _unclear_file(part):
-            print(f"  {part.short}: {problem}")
+        try:
+            learner_code(part.path, part.folder)
+        except ValueError as unclear:  # exercises.py and exercises.ipynb both changed; a broken notebook
+            print(f"  {part.short}: {unclear}")
             continue
+        problem = import_problem(part, _of_part(part, results), target)
         if problem:
             path = learner_path(part.path)
             print(f"  {part.short}: {path.name} does not import: {problem}")

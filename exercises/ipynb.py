@@ -40,8 +40,7 @@ class LearnerCode:
         """The code as one Python file in jupytext's percent format (what the grader's worker imports)."""
         if not self.is_notebook:
             return self.cells[0][1]
-        return "".join(f"# %% {IPYNB}, {name.rsplit(' [', 1)[-1].rstrip(']')}\n{code.rstrip()}\n\n\n"
-                       for name, code in self.cells)
+        return "".join(f"# %% {IPYNB}, {cell_label(name)}\n{code.rstrip()}\n\n\n" for name, code in self.cells)
 
 
 def sha256(text: str) -> str:
@@ -51,6 +50,18 @@ def sha256(text: str) -> str:
 def cell_file(path: Path, number: int) -> str:
     """The file name a notebook cell's code is compiled as: tracebacks then say `exercises.ipynb [cell 7]:3`."""
     return f"{path} [cell {number}]"
+
+
+def cell_label(filename: str) -> str | None:
+    """"cell 7" for code compiled as a notebook cell (cell_file), None for exercises.py."""
+    name = Path(filename).name
+    return name.removeprefix(IPYNB).strip(" []") if name.startswith(IPYNB) else None
+
+
+def where(filename: str, lineno: int | None) -> str:
+    """"line 12" of exercises.py, or "cell 7, line 3" of exercises.ipynb: where a message points the learner."""
+    cell = cell_label(filename)
+    return f"{cell}, line {lineno}" if cell else f"line {lineno}"
 
 
 def is_learner_file(filename: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Callable
 import pytest
 
 from exercises.harness.stubs import exercise_names, expected_stub
-from exercises.ipynb import IPYNB, LearnerCode, is_learner_file, learner_code
+from exercises.ipynb import LearnerCode, is_learner_file, learner_code, where
 from exercises.parts import Part, built_part, exercise_file_stem, part_of_path
 
 TARGET_ENV = "MECH_INTERP_TARGET"
@@ -77,12 +77,6 @@ def notebook_module(part: Part, code: LearnerCode) -> types.ModuleType:
     return module
 
 
-def _where(filename: str, lineno: int | None) -> str:
-    """"line 12" of exercises.py, or "cell 7, line 3" of exercises.ipynb."""
-    name = Path(filename).name
-    return f"{name.removeprefix(IPYNB).strip(' []')}, line {lineno}" if name.startswith(IPYNB) else f"line {lineno}"
-
-
 def import_problem(part: Part) -> str | None:
     """Why the learner's exercises.py (or exercises.ipynb) of `part` does not import, in a line or three;
     None if it does. The code is compiled first, so a syntax error is reported at its line without running
@@ -99,12 +93,12 @@ def import_problem(part: Part) -> str | None:
             text = (error.text or "").rstrip("\n")
             line = text.lstrip()
             caret = " " * max((error.offset or 1) - 1 - (len(text) - len(line)), 0) + "^"
-            return f"{does_not} {type(error).__name__} at {_where(filename, error.lineno)}: {error.msg}\n    {line}\n    {caret}"
+            return f"{does_not} {type(error).__name__} at {where(filename, error.lineno)}: {error.msg}\n    {line}\n    {caret}"
     try:
         load_target(part, "exercises")
     except (Exception, SystemExit) as error:
         frames = [f for f in traceback.extract_tb(error.__traceback__) if is_learner_file(f.filename)]
-        at = f" at {_where(frames[-1].filename, frames[-1].lineno)}: {frames[-1].line}" if frames else ""
+        at = f" at {where(frames[-1].filename, frames[-1].lineno)}: {frames[-1].line}" if frames else ""
         return f"{does_not} {type(error).__name__}{at}\n    {error}"
     return None
 
