@@ -49,3 +49,11 @@ def test_a_tiny_run_on_the_reference_writes_its_report(tmp_path):
     assert numbers["training characters"] == natural_text.QUICK["steps"] * natural_text.QUICK["batch"] * natural_text.QUICK["n_ctx"]
     page = (tmp_path / "part3_natural_report.html").read_text()
     assert "the ICL score falls as the induction heads form" in page
+
+
+def test_unfinished_exercises_get_a_message_not_a_traceback(monkeypatch):
+    def unfinished(*args):
+        raise NotImplementedError
+    monkeypatch.setattr(natural_text, "run", unfinished)
+    with pytest.raises(SystemExit, match="finish them first"):
+        natural_text.main([])
