@@ -60,8 +60,11 @@ def current() -> str:
 
 @functools.cache
 def available() -> tuple[str, ...]:
-    """The settings this CPU can run: those torch does not lower to another capability."""
-    probe = "import torch; print(torch.backends.cpu.get_cpu_capability().lower())"
+    """The settings this CPU can run: those torch does not lower to another capability, and whose
+    vector kernels run (a virtual machine can report AVX-512 to torch and then kill it with an
+    illegal instruction on the first softmax: seen on 2026-12-02)."""
+    probe = ("import torch; x = torch.randn(256, 256); (x @ x).softmax(-1).exp().sum().item(); "
+             "print(torch.backends.cpu.get_cpu_capability().lower())")
     usable = []
     for setting in SETTINGS:
         done = subprocess.run([sys.executable, "-c", probe], env=environment(setting), capture_output=True, text=True)
