@@ -38,6 +38,8 @@ from tqdm.auto import tqdm
 from exercises.data import load_moby_dick
 from exercises.harness.targets import load_target
 from exercises.plotting import save_report
+from exercises.threads import cpu_threads
+from part3_induction.replicate import crossing_step, per_head_figure
 
 HERE = Path(__file__).parent
 FULL = dict(n_ctx=128, d_model=128, n_heads=4, batch=4, lr=1e-3, steps=22000, every=500, probes=256)
@@ -45,6 +47,7 @@ QUICK = dict(n_ctx=64, d_model=32, n_heads=2, batch=4, lr=1e-3, steps=20, every=
 EARLY_FRACTION, LATE_FRACTION = 0.08, 0.8  # ICL score: loss at character 102 minus at 10 of 128
 PERIOD_FRACTION = 0.2  # the probes repeat a 25-character string (of a 128-character context) twice
 HELD_OUT = 0.05  # the last 5% of the book is never trained on
+CHANGE = 0.1  # a curve that moved less than this (nats, or attention) has no step of change
 QUICK_EXPECTATIONS = {"final held-out loss": (0.5, 5.0)}
 PAPER = "Olsson et al. 2022: the ICL score falls by about 0.4 nats at the phase change (token 500 - token 50)"
 
@@ -122,11 +125,17 @@ def run(target: str = "exercises", quick: bool = False, out_dir: Path | None = N
     def make_batch(generator: torch.Generator) -> Tensor:
         return text_windows(train, settings["batch"], settings["n_ctx"], generator)
 
-    torch.set_num_threads(min(2, torch.get_num_threads()))
-    started = time.perf_counter()
-    training_losses = ex.train_attn_only(model, make_batch, steps=settings["steps"], lr=settings["lr"], seed=0,
-                                         every=settings["every"], track=track)
-    seconds = time.perf_counter() - started
+    timing_batch = make_batch(torch.Generator().manual_seed(99))
+
+    def one_step() -> None:  # forward and backward without an update: times a step, leaves the weights alone
+        ex.per_token_loss(model(timing_batch), timing_batch).mean().backward()
+
+    with cpu_threads("cpu", step=one_step):  # one thread or two, whichever is faster now (measured)
+        model.zero_grad(set_to_none=True)
+        started = time.perf_counter()
+        training_losses = ex.train_attn_only(model, make_batch, steps=settings["steps"], lr=settings["lr"], seed=0,
+                                             every=settings["every"], track=track)
+        seconds = time.perf_counter() - started
     bar.close()
     for key in ("loss by position", "previous", "induction (random)", "induction (text)"):
         history[key] = torch.stack(history[key])
@@ -137,17 +146,6 @@ def run(target: str = "exercises", quick: bool = False, out_dir: Path | None = N
                          figures(history, training_losses, numbers, early, late), {k: f"{v:.4g}" for k, v in numbers.items()})
     print(f"\nfigures: {report}")
     return numbers
-
-
-def crossing_step(steps: list[int], values, rising: bool = True, least: float = 0.1) -> float:
-    """The first checkpoint where `values` has gone half of the way from its first to its last value,
-    or NaN where it moved less than `least` in the expected direction (no change to time)."""
-    values = np.asarray(values, dtype=float)
-    if (values[-1] - values[0]) * (1 if rising else -1) < least:
-        return float("nan")
-    middle = (values[0] + values[-1]) / 2
-    crossed = values >= middle if rising else values <= middle
-    return float(steps[int(np.argmax(crossed))])
 
 
 def smoothed(values: list[float], window: int) -> np.ndarray:
@@ -163,14 +161,14 @@ def summarise(history: dict, training_losses: list[float], seconds: float, setti
     previous = history["previous"][:, 0].max(-1).values
     induction_random = history["induction (random)"][:, 1].max(-1).values
     induction_text = history["induction (text)"][:, 1].max(-1).values
-    phase = crossing_step(steps, history["icl"], rising=False)
+    phase = crossing_step(steps, history["icl"], rising=False, least=CHANGE)
     return {
         "training seconds": seconds,
         "seconds per step": seconds / settings["steps"],
         "phase change step (ICL score half-way)": phase,
-        "layer-1 induction score half-way (repeated text)": crossing_step(steps, induction_text),
-        "layer-1 induction score half-way (random characters)": crossing_step(steps, induction_random),
-        "layer-0 previous-token score half-way": crossing_step(steps, previous),
+        "layer-1 induction score half-way (repeated text)": crossing_step(steps, induction_text, least=CHANGE),
+        "layer-1 induction score half-way (random characters)": crossing_step(steps, induction_random, least=CHANGE),
+        "layer-0 previous-token score half-way": crossing_step(steps, previous, least=CHANGE),
         "ICL score, start": history["icl"][0],
         "ICL score, end": history["icl"][-1],
         "best layer-1 induction score, end (repeated text)": induction_text[-1].item(),
@@ -223,15 +221,8 @@ def figures(history: dict, training_losses: list[float], numbers: dict[str, floa
     for index in sorted({0, len(steps) // 4, int(np.searchsorted(steps, phase)) - 1, len(steps) - 1} - {-1}):
         by_position.add_trace(go.Scatter(y=history["loss by position"][index].tolist(), name=f"step {steps[index]}"))
 
-    per_head = go.Figure(layout=dict(title="Every head through training (solid: induction on repeated text; dotted: previous-token)",
-                                     xaxis_title="training step", yaxis_title="score"))
-    n_layers, n_heads = history["previous"].shape[1:]
-    for layer in range(n_layers):
-        for head in range(n_heads):
-            per_head.add_trace(go.Scatter(x=steps, y=history["induction (text)"][:, layer, head].tolist(),
-                                          name=f"induction L{layer}H{head}"))
-            per_head.add_trace(go.Scatter(x=steps, y=history["previous"][:, layer, head].tolist(),
-                                          name=f"previous L{layer}H{head}", line=dict(dash="dot")))
+    per_head = per_head_figure(steps, history["induction (text)"], history["previous"],
+                               "Every head through training (solid: induction on repeated text; dotted: previous-token)")
     return [curves, loss, by_position, per_head]
 
 

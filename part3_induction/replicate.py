@@ -171,9 +171,12 @@ def _qk_circuits(ex, model, scores):
             "positional": positional, "positional_previous": positional.diagonal(offset=-1, dim1=-2, dim2=-1).mean(-1)}
 
 
-def _phase_step(steps, values, rising: bool) -> float:
-    """The first checkpoint where `values` has gone half of the way from its start to its end."""
+def crossing_step(steps, values, rising: bool = True, least: float | None = None) -> float:
+    """The first checkpoint where `values` has gone half of the way from its first to its last value;
+    given `least`, NaN where it moved less than that in the expected direction (no change to time)."""
     values = np.asarray(values, dtype=float)
+    if least is not None and (values[-1] - values[0]) * (1 if rising else -1) < least:
+        return float("nan")
     middle = (values[0] + values[-1]) / 2
     crossed = values >= middle if rising else values <= middle
     return float(steps[int(np.argmax(crossed))])
@@ -191,8 +194,8 @@ def _numbers(history, analysis, train_seconds, contrast) -> dict[str, float]:
         "best layer-0 previous-token score": scores["previous"][0].max().item(),
         "in-context-learning score, start": history["icl"][0],
         "in-context-learning score, end": history["icl"][-1],
-        "phase change step (in-context-learning score)": _phase_step(history["step"], history["icl"], rising=False),
-        "phase change step (layer-1 induction score)": _phase_step(history["step"], layer1_induction.numpy(), rising=True),
+        "phase change step (in-context-learning score)": crossing_step(history["step"], history["icl"], rising=False),
+        "phase change step (layer-1 induction score)": crossing_step(history["step"], layer1_induction.numpy(), rising=True),
         "loss on the first copy": analysis["base_loss_first"],
         "loss on the second copy": analysis["base_loss_second"],
         "induction head: direct logit attribution": analysis["dla"][1, induction_head].item(),
@@ -219,6 +222,19 @@ def _numbers(history, analysis, train_seconds, contrast) -> dict[str, float]:
 def _others(values: torch.Tensor, skip: int) -> float:
     """The largest entry of `values` other than entry `skip`."""
     return max(v for i, v in enumerate(values.tolist()) if i != skip)
+
+
+def per_head_figure(steps, induction: torch.Tensor, previous: torch.Tensor, title: str) -> go.Figure:
+    """Every head's induction (solid) and previous-token (dotted) score against the training step;
+    the scores are [checkpoint, layer, head]."""
+    figure = go.Figure(layout=dict(title=title, xaxis_title="training step", yaxis_title="score"))
+    n_layers, n_heads = induction.shape[1:]
+    for layer in range(n_layers):
+        for head in range(n_heads):
+            figure.add_trace(go.Scatter(x=steps, y=induction[:, layer, head].tolist(), name=f"induction L{layer}H{head}"))
+            figure.add_trace(go.Scatter(x=steps, y=previous[:, layer, head].tolist(), name=f"previous L{layer}H{head}",
+                                        line=dict(dash="dot")))
+    return figure
 
 
 # --- SmolLM2 ---
@@ -338,15 +354,8 @@ def _figures(history, losses, analysis, lm, model, ex):
     fig.update_yaxes(title_text="attention score", range=[0, 1], secondary_y=True)
     figures = [fig]
 
-    per_head = go.Figure(layout=dict(title="Every head's scores through training", xaxis_title="training step",
-                                     yaxis_title="score"))
+    figures.append(per_head_figure(steps, history["induction"], history["previous"], "Every head's scores through training"))
     n_layers, n_heads = history["induction"].shape[1:]
-    for layer in range(n_layers):
-        for head in range(n_heads):
-            per_head.add_trace(go.Scatter(x=steps, y=history["induction"][:, layer, head].tolist(), name=f"induction L{layer}H{head}"))
-            per_head.add_trace(go.Scatter(x=steps, y=history["previous"][:, layer, head].tolist(), name=f"previous L{layer}H{head}",
-                                          line=dict(dash="dot")))
-    figures.append(per_head)
     figures.append(go.Figure(go.Scatter(y=losses, mode="lines"),
                              layout=dict(title="Training loss", xaxis_title="step", yaxis_title="loss")))
 

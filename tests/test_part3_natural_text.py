@@ -33,7 +33,7 @@ def test_the_crossing_step_is_the_first_checkpoint_half_way():
     steps = [0, 100, 200, 300, 400]
     assert natural_text.crossing_step(steps, [0.0, 0.1, 0.2, 0.8, 1.0]) == 300
     assert natural_text.crossing_step(steps, [0.0, -0.1, -0.3, -0.35, -0.4], rising=False) == 200
-    assert math.isnan(natural_text.crossing_step(steps, [0.0, 0.02, 0.01, 0.03, 0.05]))  # no change to time
+    assert math.isnan(natural_text.crossing_step(steps, [0.0, 0.02, 0.01, 0.03, 0.05], least=natural_text.CHANGE))  # no change to time
 
 
 def test_the_running_mean_starts_short():
