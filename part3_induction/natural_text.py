@@ -143,7 +143,7 @@ def run(target: str = "exercises", quick: bool = False, out_dir: Path | None = N
     print_summary(numbers, settings, early, late)
     out_dir = Path(out_dir) if out_dir else HERE / "figures"
     report = save_report(out_dir / "part3_natural_report.html", "Part 3 on natural text: the induction-head phase change",
-                         figures(history, training_losses, numbers, early, late), {k: f"{v:.4g}" for k, v in numbers.items()})
+                         figures(history, training_losses, numbers, early, late), {k: "never" if np.isnan(v) else f"{v:.4g}" for k, v in numbers.items()})
     print(f"\nfigures: {report}")
     return numbers
 
@@ -180,24 +180,25 @@ def summarise(history: dict, training_losses: list[float], seconds: float, setti
 
 
 def print_summary(numbers: dict[str, float], settings: dict, early: int, late: int) -> None:
-    n = {k: ("never" if np.isnan(v) else f"{v:.0f}") if "half-way" in k else v for k, v in numbers.items()}
+    n = {k: (f"never (moved less than {CHANGE})" if np.isnan(v) else f"at step {v:.0f}") if "half-way" in k else v
+         for k, v in numbers.items()}
     print(f"\nPart 3 on natural text: {settings['steps']} steps of {settings['batch']} x {settings['n_ctx']} characters "
           f"({n['training seconds']:.0f} s, {n['seconds per step']:.3f} s per step)")
     print(f"  ICL score (loss at character {late} - at {early}): {n['ICL score, start']:+.2f} -> {n['ICL score, end']:+.2f} "
-          f"nats; half-way at step {n['phase change step (ICL score half-way)']}  [{PAPER}]")
-    print(f"  best layer-0 previous-token score {n['best layer-0 previous-token score, end']:.2f}, half-way at step "
+          f"nats; half-way {n['phase change step (ICL score half-way)']}  [{PAPER}]")
+    print(f"  best layer-0 previous-token score {n['best layer-0 previous-token score, end']:.2f}, half-way "
           f"{n['layer-0 previous-token score half-way']}")
     print(f"  best layer-1 induction score {n['best layer-1 induction score, end (repeated text)']:.2f} on repeated text "
-          f"(half-way at step {n['layer-1 induction score half-way (repeated text)']}), "
+          f"(half-way {n['layer-1 induction score half-way (repeated text)']}), "
           f"{n['best layer-1 induction score, end (random characters)']:.2f} on repeated random characters "
-          f"(half-way at step {n['layer-1 induction score half-way (random characters)']})")
+          f"(half-way {n['layer-1 induction score half-way (random characters)']})")
     print(f"  held-out loss {n['final held-out loss']:.3f} nats per character")
 
 
 def figures(history: dict, training_losses: list[float], numbers: dict[str, float], early: int, late: int) -> list[go.Figure]:
     steps = history["step"]
     phase = numbers["phase change step (ICL score half-way)"]
-    phase = steps[-1] if np.isnan(phase) else phase  # no fall: mark the end of training
+    changed = not np.isnan(phase)  # the ICL score fell by at least CHANGE
     curves = make_subplots(specs=[[{"secondary_y": True}]])
     curves.add_trace(go.Scatter(x=steps, y=history["icl"], name=f"ICL score: loss at char {late} - at char {early}"),
                      secondary_y=False)
@@ -205,20 +206,25 @@ def figures(history: dict, training_losses: list[float], numbers: dict[str, floa
                              ("induction (random)", 1, "best layer-1 induction score, random characters"),
                              ("previous", 0, "best layer-0 previous-token score")):
         curves.add_trace(go.Scatter(x=steps, y=history[key][:, layer].max(-1).values.tolist(), name=name), secondary_y=True)
-    curves.add_vline(x=phase, line_dash="dash", annotation_text=f"phase change (step {phase:.0f})")
-    curves.update_layout(title="On Moby Dick: the ICL score falls as the induction heads form", xaxis_title="training step")
+    outcome = "the ICL score falls as the induction heads form" if changed else f"no phase change in {steps[-1]} steps"
+    curves.update_layout(title=f"On Moby Dick: {outcome}", xaxis_title="training step")
     curves.update_yaxes(title_text="nats", secondary_y=False)
-    curves.update_yaxes(title_text="attention score", range=[0, 1], secondary_y=True)
+    curves.update_yaxes(title_text="attention score", range=[0, 1], dtick=0.2, secondary_y=True)
 
     window = max(1, len(training_losses) // 60)
     loss = go.Figure(go.Scatter(y=smoothed(training_losses, window).tolist(), name="training loss"),
                      layout=dict(title=f"Training loss (running mean over {window} steps)", xaxis_title="step",
                                  yaxis_title="nats per character"))
-    loss.add_vline(x=phase, line_dash="dash", annotation_text="phase change")
+    checkpoints = {0, len(steps) // 4, len(steps) - 1}
+    if changed:
+        curves.add_vline(x=phase, line_dash="dash", annotation_text=f"phase change (step {phase:.0f})")
+        loss.add_vline(x=phase, line_dash="dash", annotation_text="phase change")
+        checkpoints.add(max(0, int(np.searchsorted(steps, phase)) - 1))  # the last checkpoint before it
 
-    by_position = go.Figure(layout=dict(title="Held-out loss at each character of the context, before and after the phase change",
+    by_position = go.Figure(layout=dict(title="Held-out loss at each character of the context"
+                                        + (", before and after the phase change" if changed else ", through training"),
                                         xaxis_title="position in the context", yaxis_title="nats"))
-    for index in sorted({0, len(steps) // 4, int(np.searchsorted(steps, phase)) - 1, len(steps) - 1} - {-1}):
+    for index in sorted(checkpoints):
         by_position.add_trace(go.Scatter(y=history["loss by position"][index].tolist(), name=f"step {steps[index]}"))
 
     per_head = per_head_figure(steps, history["induction (text)"], history["previous"],

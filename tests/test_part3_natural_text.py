@@ -48,7 +48,30 @@ def test_a_tiny_run_on_the_reference_writes_its_report(tmp_path):
     assert low <= numbers["final held-out loss"] <= high
     assert numbers["training characters"] == natural_text.QUICK["steps"] * natural_text.QUICK["batch"] * natural_text.QUICK["n_ctx"]
     page = (tmp_path / "part3_natural_report.html").read_text()
-    assert "the ICL score falls as the induction heads form" in page
+    fell = not math.isnan(numbers["phase change step (ICL score half-way)"])
+    outcome = "the ICL score falls as the induction heads form" if fell else f"no phase change in {natural_text.QUICK['steps']} steps"
+    assert f"On Moby Dick: {outcome}" in page
+
+
+def _history(icl: list[float]) -> dict:
+    steps = len(icl)
+    scores = torch.linspace(0, 1, steps)[:, None, None].expand(steps, 2, 2)
+    return {"step": [100 * i for i in range(steps)], "icl": icl, "loss by position": torch.ones(steps, 9),
+            "previous": scores, "induction (text)": scores, "induction (random)": scores}
+
+
+@pytest.mark.parametrize("icl, title, lines", [
+    ([0.0] * 6 + [-0.3, -0.4], "On Moby Dick: the ICL score falls as the induction heads form", 1),
+    ([0.0, 0.02, 0.01, 0.03, 0.0, 0.02, 0.01, 0.03], "On Moby Dick: no phase change in 700 steps", 0),
+])
+def test_the_figures_mark_a_phase_change_only_where_there_is_one(icl, title, lines):
+    history = _history(icl)
+    numbers = {"phase change step (ICL score half-way)": natural_text.crossing_step(history["step"], icl, rising=False,
+                                                                                    least=natural_text.CHANGE)}
+    curves, loss, by_position, _ = natural_text.figures(history, [1.0] * 300, numbers, 10, 102)
+    assert curves.layout.title.text == title
+    assert len(curves.layout.shapes) == len(loss.layout.shapes) == lines
+    assert len(by_position.data) == 3 + lines
 
 
 def test_unfinished_exercises_get_a_message_not_a_traceback(monkeypatch):
