@@ -10,8 +10,8 @@ learns the characters of Moby Dick, where copying must beat every other use of t
 `every` steps it measures, with your functions:
 
   - the in-context-learning score on held-out text (your in_context_learning_score: the loss at
-    character LATE minus at character EARLY, the paper's token 500 - token 50 scaled to a
-    character context);
+    80% of the context minus at 8%, character 102 minus character 10: the paper's token 500 -
+    token 50 scaled to a character context);
   - every head's induction score on repeated random characters and on repeated held-out text,
     and its previous-token score (your head_scores);
   - the loss at every position of the held-out windows (your per_token_loss).
@@ -19,7 +19,7 @@ learns the characters of Moby Dick, where copying must beat every other use of t
     python -m part3_induction.natural_text [--target solutions] [--quick] [--steps N]
 
 It prints the step of each change and writes figures/part3_natural_report.html. The settings
-below were chosen by measurement (see the lesson, part3_induction/README.md, "On natural text").
+below were chosen by measurement (see the lesson, part3_induction/README.md, "Going further: on natural text").
 """
 
 import argparse
