@@ -30,17 +30,20 @@ from exercises.harness.targets import load_target
 from exercises.models import INSTALL_SMOLLM2, LOAD_SECONDS, load_model, smollm2_available
 from exercises.plotting import save_report
 from exercises.threads import cpu_threads
-from part5_sae import activation_store
+from part5_sae import activation_store, causal, dashboards, frontier, training
+from part5_sae.training import Recipe
 
 HERE = Path(__file__).parent
 DEFAULT_LAYER = 14  # SmolLM2 has blocks 0-29: the residual stream after block 14 is the middle
 TOY = dict(d=32, n_features=64, p_active=0.06, n_samples=50_000, batch_size=256, lr=3e-3)
 FULL = dict(toy_steps=2500, toy_sweep=[(2, 0.3), (2, 1.0), (2, 3.0), (2, 10.0), (1, 3.0)],
             n_seq=2000, seq_len=128, held_out=100, loss_seqs=24, expansion=2, steps=2000, batch_size=512,
-            lr=1e-3, l1_coeff=1.5, resample_every=500, dashboards=6)
+            lr=1e-3, l1_coeff=1.5, resample_every=500, dashboards=6,
+            frontier={"L1": (0.75, 3.0, 6.0), "k": (20, 80, 160)}, steer_seqs=4, ablation_seqs=4)
 QUICK = dict(toy_steps=800, toy_sweep=[(2, 1.0), (2, 3.0)],
              n_seq=40, seq_len=64, held_out=8, loss_seqs=4, expansion=1, steps=150, batch_size=256,
-             lr=1e-3, l1_coeff=1.5, resample_every=50, dashboards=2)
+             lr=1e-3, l1_coeff=1.5, resample_every=50, dashboards=2,
+             frontier={"L1": (3.0,), "k": (16,)}, steer_seqs=2, ablation_seqs=2)
 MASSIVE_FACTOR = 10.0  # a token is "massive" when its residual norm exceeds 10 x the median
 QUICK_EXPECTATIONS = {"toy MMCS, best": (0.85, 1.0)}
 if smollm2_available():
@@ -72,7 +75,7 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     lm = None
     if model is not None:
         cache_folder = Path(out_dir) / "cache" if quick else HERE / "checkpoints"
-        lm = _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder)
+        lm = _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder, out_dir / "part5_dashboards")
         numbers |= lm["numbers"]
     numbers["seconds"] = time.perf_counter() - started
     _print(numbers, toy, lm, settings, layer)
@@ -81,6 +84,8 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     if lm is not None:
         _append_dashboards(report, lm)
     print(f"\nfigures: {report}")
+    if lm is not None:
+        print(f"feature dashboards: {lm['dashboard_index']}")
     return numbers
 
 
@@ -123,7 +128,7 @@ def _layer_from_environment() -> int:
         raise ValueError(f"PART5_LAYER={value!r} is not a layer number: use an integer such as {DEFAULT_LAYER}") from None
 
 
-def _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder):
+def _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder, dashboard_folder):
     timings = {"model load": load_seconds}
     tokenizer = model.tokenizer
     tokens = activation_store.corpus_tokens(tokenizer, load_moby_dick(), settings["n_seq"], settings["seq_len"],
@@ -134,36 +139,50 @@ def _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder):
     timings["activations (read from the cache)" if from_disk else "activations (collected)"] = time.perf_counter() - begun
     data = _split(ex, activations.float(), tokens, settings["held_out"])
 
+    loss_tokens = data["held_tokens"][: settings["loss_seqs"]].to(device)
+    ordinary = ~data["held_massive"][: settings["loss_seqs"]].to(device)
+
     runs = {}
     begun = time.perf_counter()
-    runs["L1"] = _train(ex, data, settings, device, k=None, label="L1 SAE (ReLU + L1 penalty)")
+    runs["L1"] = training.train(ex, data, settings, device, Recipe("L1", settings["l1_coeff"]))
     timings["training the L1 SAE"] = time.perf_counter() - begun
-    k = max(1, round(runs["L1"]["metrics"]["l0"]))
-    begun = time.perf_counter()
-    runs["TopK"] = _train(ex, data, settings, device, k=k, label=f"TopK SAE (k={k})")
-    timings["training the TopK SAE"] = time.perf_counter() - begun
+    k = max(1, round(runs["L1"]["metrics"]["l0"]))  # TopK and BatchTopK at the L1 SAE's sparsity
+    for name in ("TopK", "BatchTopK"):
+        begun = time.perf_counter()
+        runs[name] = training.train(ex, data, settings, device, Recipe(name, k))
+        timings[f"training the {name} SAE"] = time.perf_counter() - begun
 
     begun = time.perf_counter()
-    loss_tokens = data["held_tokens"][: settings["loss_seqs"]].to(device)
-    massive = data["held_massive"][: settings["loss_seqs"]].to(device)
     for name, run in runs.items():
-        splice = _splice(run["sae"], data["scale"])
-        run["loss"] = ex.loss_recovered(model, loss_tokens, layer, splice, ~massive)
+        splice = training.splice(run["sae"], data["scale"])
+        run["loss"] = ex.loss_recovered(model, loss_tokens, layer, splice, ordinary)
         if name == "L1":
             run["loss_everywhere"] = ex.loss_recovered(model, loss_tokens, layer, splice)
     timings["loss recovered (full forward passes)"] = time.perf_counter() - begun
 
     begun = time.perf_counter()
-    dashboards = _dashboards(ex, model, runs["L1"]["sae"], data, settings["dashboards"], tokenizer)
+    recipes = frontier.recipes(settings, k)
+    points = frontier.sweep(ex, model, data, settings, device, layer, loss_tokens, ordinary,
+                            {run["recipe"]: run for run in runs.values()}, recipes)
+    timings[f"the frontier ({len(recipes) - len(runs)} more SAEs, trained and spliced in)"] = time.perf_counter() - begun
+
+    begun = time.perf_counter()
+    boards, acts = _dashboards(ex, model, runs["L1"]["sae"], data, settings["dashboards"], tokenizer)
     timings["dashboards"] = time.perf_counter() - begun
+    begun = time.perf_counter()
+    interventions = causal.intervene(ex, model, runs["L1"]["sae"], data, layer, [b["feature"] for b in boards], acts,
+                                     _final_norm_weight(model), settings, device)
+    timings["steering and ablation"] = time.perf_counter() - begun
+    dashboard_index = _write_dashboards(dashboard_folder, runs["L1"]["sae"], boards, acts, data, model, interventions)
     for name, run in runs.items():
         run["saved"] = ex.save_sae(run["sae"].cpu(), Path(cache_folder) / f"sae_smollm2_layer{layer}_{name.lower()}",
                                    scale=data["scale"],
                                    metadata={"model_name": "smollm2-135m-instruct", "hook_name": ex.hook_name(layer),
                                              "context_size": settings["seq_len"], "dataset_path": "moby_dick"})
-    numbers = _lm_numbers(data, runs, timings, cache_file, layer)
-    return {"numbers": numbers, "runs": runs, "data": data, "dashboards": dashboards, "timings": timings,
-            "cache_file": cache_file, "layer": layer}
+    numbers = _lm_numbers(data, runs, timings, cache_file, layer) | _frontier_numbers(points) | _causal_numbers(interventions)
+    return {"numbers": numbers, "runs": runs, "data": data, "dashboards": boards, "timings": timings,
+            "cache_file": cache_file, "layer": layer, "frontier": points, "interventions": interventions,
+            "tokenizer": tokenizer, "dashboard_index": dashboard_index}
 
 
 def _split(ex, activations, tokens, held_out):
@@ -176,52 +195,6 @@ def _split(ex, activations, tokens, held_out):
     return {"train": train_rows * scale, "scale": scale, "held": held, "held_massive": massive[-held_out:],
             "held_tokens": tokens[-held_out:], "tokens": tokens, "activations": activations, "massive": massive,
             "d_model": d_model}
-
-
-def _train(ex, data, settings, device, k, label):
-    d_model = data["d_model"]
-    sae = ex.SparseAutoencoder(d_model, settings["expansion"] * d_model, k=k, seed=0).to(device)
-    train = data["train"].to(device)
-    bar = tqdm(total=settings["steps"], desc=label, leave=False)
-
-    def progress(step, info):
-        bar.update(1)
-        if step % 50 == 0:
-            bar.set_postfix(loss=f"{info['loss']:.1f}", l0=f"{info['l0']:.0f}")
-
-    def one_step():
-        ex.train_sae(ex.SparseAutoencoder(d_model, settings["expansion"] * d_model, k=k).to(device), train,
-                     steps=1, batch_size=settings["batch_size"], lr=settings["lr"], l1_coeff=0.0)
-
-    with cpu_threads(device, step=one_step) as threads:
-        losses = ex.train_sae(sae, train, steps=settings["steps"], batch_size=settings["batch_size"], lr=settings["lr"],
-                              l1_coeff=0.0 if k else settings["l1_coeff"], resample_every=settings["resample_every"],
-                              progress=progress)
-    bar.close()
-    return {"sae": sae, "losses": losses, "threads": threads, "label": label, "k": k,
-            **_held_out_metrics(ex, sae, data, device)}
-
-
-def _held_out_metrics(ex, sae, data, device):
-    held, massive, scale = data["held"].flatten(0, 1), data["held_massive"].flatten(), data["scale"]
-    with torch.no_grad():
-        reconstruction, latents = sae(held.to(device) * scale)
-    reconstruction, latents = reconstruction.cpu() / scale, latents.cpu()
-    ordinary = ~massive
-    return {
-        "metrics": ex.reconstruction_metrics(held[ordinary], reconstruction[ordinary], latents[ordinary]),
-        "metrics_all": ex.reconstruction_metrics(held, reconstruction, latents),
-        "frequency": (latents[ordinary] > 0).float().mean(dim=0),
-    }
-
-
-def _splice(sae, scale):
-    """reconstruct(activation) for loss_recovered: the SAE on normalised activations, scaled back."""
-
-    def reconstruct(activation):
-        return sae(activation * scale)[0] / scale
-
-    return reconstruct
 
 
 def _variance_share(held, massive):
@@ -264,11 +237,30 @@ def _lm_numbers(data, runs, timings, cache_file, layer):
     return numbers
 
 
+def _frontier_numbers(points):
+    numbers = {}
+    for p in points:
+        numbers |= {f"frontier, {p['label']}: L0": p["l0"], f"frontier, {p['label']}: variance explained": p["variance_explained"],
+                    f"frontier, {p['label']}: loss recovered": p["loss_recovered"],
+                    f"frontier, {p['label']}: dead fraction": p["dead_fraction"]}
+    return numbers
+
+
+def _causal_numbers(results):
+    numbers = {}
+    for r in results:
+        name = f"feature {r['feature']}"
+        numbers |= {f"{name}: steering shift toward its promoted tokens": r["steering_shift"],
+                    f"{name}: the same push along random directions": r["random_shift_mean"],
+                    f"{name}: ablation shift where it fires": r["ablation_shift"]}
+    return numbers
+
+
 # --- feature dashboards ---
 
 
 def _dashboards(ex, model, sae, data, count, tokenizer):
-    """Top contexts, activation histogram and promoted tokens of `count` features of the L1 SAE."""
+    """Top contexts, activation histogram and promoted tokens of `count` features of the L1 SAE; and their activations."""
     frequency = _frequencies(sae, data)
     live = ((frequency > 1e-3) & (frequency < 0.05)).nonzero().flatten()
     generator = torch.Generator().manual_seed(0)
@@ -285,7 +277,18 @@ def _dashboards(ex, model, sae, data, count, tokenizer):
         nonzero = acts[..., i][acts[..., i] > 0]
         boards.append({"feature": feature, "frequency": float(frequency[feature]), "contexts": contexts,
                        "promoted": list(zip(promoted, logits)), "histogram": nonzero.numpy()})
-    return boards
+    return boards, acts
+
+
+def _write_dashboards(folder, sae, boards, acts, data, model, interventions):
+    """One HTML page per dashboard feature (dashboards.py) and an index page; returns the index."""
+    norm_weight, W_U = _final_norm_weight(model), model.W_U.detach().cpu()
+
+    def logits_of(feature):
+        return (sae.W_dec[feature].detach().cpu() * norm_weight) @ W_U
+
+    return dashboards.write(folder, [b["feature"] for b in boards], acts, data["tokens"], model.tokenizer, logits_of,
+                            {b["feature"]: b["frequency"] for b in boards}, interventions)
 
 
 def _frequencies(sae, data):
@@ -358,6 +361,9 @@ def _print(numbers, toy, lm, settings, layer):
     everywhere = n.get("L1 SAE: loss recovered, spliced at the massive tokens too")
     if everywhere is not None:
         print(f"  splicing the L1 SAE in at the massive tokens too: loss recovered {everywhere:.3f}")
+    print(f"\nThe sparsity frontier (each SAE {settings['steps']} steps, {settings['expansion'] * 576} latents; "
+          f"held-out ordinary tokens; loss recovered on {settings['loss_seqs']} held-out sequences):")
+    print(frontier.table(lm["frontier"]))
     print("\nFeature dashboards (L1 SAE; [[token]] is where the feature fires; ⏎ is a line break):")
     for board in lm["dashboards"]:
         print(f"\n  feature {board['feature']}: active on {board['frequency']:.2%} of ordinary tokens")
@@ -365,6 +371,11 @@ def _print(numbers, toy, lm, settings, layer):
         for c in board["contexts"][:6]:
             print(f"    {c['value']:6.2f}  {c['before'][-60:]}[[{c['token']}]]{c['after']}")
         print("    activation histogram (when active):\n" + _histogram_text(board["histogram"]))
+    print(f"\nCausal test (L1 SAE features; log-probability shift of the 8 tokens each one promotes, in nats): steering adds "
+          f"the decoder direction at the feature's largest activation to every position of {settings['steer_seqs']} held-out "
+          f"sequences (random: the same push along {causal.RANDOM_DIRECTIONS} random directions); ablation subtracts what the "
+          f"feature wrote where it fires, in its top {settings['ablation_seqs']} sequences")
+    print(causal.table(lm["interventions"], lm["tokenizer"]))
     print("\n  time: " + ", ".join(f"{stage} {s:.0f} s" for stage, s in lm["timings"].items())
           + f"; total {n['seconds']:.0f} s")
     print("  saved in SAELens's layout: " + ", ".join(str(run["saved"]) for run in lm["runs"].values()))
@@ -395,6 +406,8 @@ def _figures(toy, lm):
         figures.append(go.Figure(go.Bar(x=names, y=[runs[n]["metrics"][key] for n in names]), layout=dict(title=title, height=350)))
     figures.append(go.Figure(go.Bar(x=names, y=[runs[n]["loss"]["recovered"] for n in names]),
                              layout=dict(title="Next-token loss recovered with the SAE spliced in", height=350)))
+    figures += frontier.figures(lm["frontier"])
+    figures.append(causal.figure(lm["interventions"]))
     for board in lm["dashboards"]:
         figures.append(go.Figure(go.Histogram(x=board["histogram"], nbinsx=40),
                                  layout=dict(title=f"Feature {board['feature']}: activations when active", height=300)))

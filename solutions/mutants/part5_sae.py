@@ -446,3 +446,136 @@ def topk_over_batch(pre, k):
 @mutant("topk_activation", "ReLU only, no top k")
 def topk_relu_only(pre, k):
     return pre.relu()
+
+
+@mutant("batch_topk_activation", "k per row (TopK), not k * batch over the whole batch")
+def batch_topk_per_row(pre, k):
+    return ref.topk_activation(pre, k)
+
+
+@mutant("batch_topk_activation", "the k largest of the whole batch, not k * batch")
+def batch_topk_only_k(pre, k):
+    values, indices = pre.flatten().topk(k)
+    return torch.zeros_like(pre).flatten().scatter(0, indices, values.relu()).reshape(pre.shape)
+
+
+@mutant("batch_topk_activation", "no ReLU on the kept values")
+def batch_topk_no_relu(pre, k):
+    values, indices = pre.flatten().topk(k * pre.shape[0])
+    return torch.zeros_like(pre).flatten().scatter(0, indices, values).reshape(pre.shape)
+
+
+@mutant("batch_topk_activation", "threshold pre >= the cut: ties keep more than k * batch")
+def batch_topk_ties_kept(pre, k):
+    cut = pre.flatten().topk(k * pre.shape[0]).values[-1]
+    return torch.where(pre >= cut, pre.relu(), torch.zeros_like(pre))
+
+
+@mutant("batch_topk_activation", "threshold pre > the cut: ties at the cut dropped")
+def batch_topk_ties_dropped(pre, k):
+    cut = pre.flatten().topk(k * pre.shape[0]).values[-1]
+    return torch.where(pre > cut, pre.relu(), torch.zeros_like(pre))
+
+
+@mutant("batch_topk_activation", "the k largest of each latent over the batch (dim 0), not of the whole batch")
+def batch_topk_per_latent(pre, k):
+    values, indices = pre.topk(min(k, pre.shape[0]), dim=0)
+    return torch.zeros_like(pre).scatter(0, indices, values.relu())
+
+
+def _steering(model, tokens, layer, direction, coefficient, token_ids, name=None, per_position=True, unit=False,
+              last_only=False, combine="logsumexp", reverse_kl=False, unweighted_kl=False, normalise=True, baseline=True):
+    amount = torch.as_tensor(coefficient, dtype=direction.dtype)
+    if not per_position:
+        amount = amount.mean()
+    direction = direction / direction.norm() if unit else direction
+    push = (amount[..., None] if amount.ndim else amount) * direction
+
+    def add_push(activation, hook):
+        if last_only:
+            activation = activation.clone()
+            activation[:, -1] += push if push.ndim == 1 else push[:, -1]
+            return activation
+        return activation + push
+
+    with torch.no_grad():
+        clean_logits = model(tokens)
+        steered_logits = model.run_with_hooks(tokens, fwd_hooks=[(name or ref.hook_name(layer), add_push)])
+    clean = clean_logits.log_softmax(dim=-1) if normalise else clean_logits
+    steered = steered_logits.log_softmax(dim=-1) if normalise else steered_logits
+    pick = {"logsumexp": lambda lp: lp[..., token_ids].logsumexp(dim=-1), "mean": lambda lp: lp[..., token_ids].mean(dim=-1)}
+    shift = pick[combine](steered) - (pick[combine](clean) if baseline else 0)
+    lc, ls = clean_logits.log_softmax(dim=-1), steered_logits.log_softmax(dim=-1)
+    if unweighted_kl:
+        kl = (lc - ls).sum(dim=-1)
+    else:
+        kl = (ls.exp() * (ls - lc)).sum(dim=-1) if reverse_kl else (lc.exp() * (lc - ls)).sum(dim=-1)
+    return {"log_prob_shift": shift, "kl": kl}
+
+
+@mutant("steering_effect", "hooks the residual stream before block `layer` (hook_resid_pre)")
+def steering_resid_pre(model, tokens, layer, direction, coefficient, token_ids):
+    return _steering(model, tokens, layer, direction, coefficient, token_ids, name=f"blocks.{layer}.hook_resid_pre")
+
+
+@mutant("steering_effect", "one amount (the mean) for every position")
+def steering_mean_amount(model, tokens, layer, direction, coefficient, token_ids):
+    return _steering(model, tokens, layer, direction, coefficient, token_ids, per_position=False)
+
+
+@mutant("steering_effect", "the direction normalised to unit length")
+def steering_unit_direction(model, tokens, layer, direction, coefficient, token_ids):
+    return _steering(model, tokens, layer, direction, coefficient, token_ids, unit=True)
+
+
+@mutant("steering_effect", "pushes only the last position")
+def steering_last_only(model, tokens, layer, direction, coefficient, token_ids):
+    return _steering(model, tokens, layer, direction, coefficient, token_ids, last_only=True)
+
+
+@mutant("steering_effect", "the mean of the ids' log-probs, not the log of their total probability")
+def steering_mean_log_prob(model, tokens, layer, direction, coefficient, token_ids):
+    return _steering(model, tokens, layer, direction, coefficient, token_ids, combine="mean")
+
+
+@mutant("steering_effect", "logits, not log-probabilities, for the shift")
+def steering_logits(model, tokens, layer, direction, coefficient, token_ids):
+    return _steering(model, tokens, layer, direction, coefficient, token_ids, normalise=False)
+
+
+@mutant("steering_effect", "KL(steered || clean), the other way round")
+def steering_reverse_kl(model, tokens, layer, direction, coefficient, token_ids):
+    return _steering(model, tokens, layer, direction, coefficient, token_ids, reverse_kl=True)
+
+
+@mutant("steering_effect", "steered and clean swapped in the shift")
+def steering_swapped(model, tokens, layer, direction, coefficient, token_ids):
+    out = ref.steering_effect(model, tokens, layer, direction, coefficient, token_ids)
+    return {"log_prob_shift": -out["log_prob_shift"], "kl": out["kl"]}
+
+
+@mutant("steering_effect", "KL without the clean probabilities as weights (a plain sum of log-ratios)")
+def steering_unweighted_kl(model, tokens, layer, direction, coefficient, token_ids):
+    return _steering(model, tokens, layer, direction, coefficient, token_ids, unweighted_kl=True)
+
+
+@mutant("steering_effect", "the steered log P(token_ids), not its change from the clean run")
+def steering_no_baseline(model, tokens, layer, direction, coefficient, token_ids):
+    return _steering(model, tokens, layer, direction, coefficient, token_ids, baseline=False)
+
+
+@mutant("steering_effect", "returns a tuple")
+def steering_tuple(model, tokens, layer, direction, coefficient, token_ids):
+    out = ref.steering_effect(model, tokens, layer, direction, coefficient, token_ids)
+    return out["log_prob_shift"], out["kl"]
+
+
+@mutant("steering_effect", "the KL summed over positions too (one number)")
+def steering_kl_total(model, tokens, layer, direction, coefficient, token_ids):
+    out = ref.steering_effect(model, tokens, layer, direction, coefficient, token_ids)
+    return {"log_prob_shift": out["log_prob_shift"], "kl": out["kl"].sum()}
+
+
+@mutant("batch_topk_activation", "returns only the kept values, not a [batch, d_sae] tensor")
+def batch_topk_values_only(pre, k):
+    return pre.flatten().topk(k * pre.shape[0]).values.relu()

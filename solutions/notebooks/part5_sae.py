@@ -130,25 +130,50 @@ class SparseAutoencoder(nn.Module):
     (the paper tried both). The encoder starts as the decoder's transpose either way.
     """
 
-    def __init__(self, d_in: int, d_sae: int, *, k: int | None = None, tied: bool = False, seed: int = 0):
+    def __init__(self, d_in: int, d_sae: int, *, k: int | None = None, batch_topk: bool = False, tied: bool = False,
+                 seed: int = 0):
         super().__init__()
         if k is not None and not 0 < k <= d_sae:
             raise ValueError(f"k={k}: TopK keeps k of the d_sae={d_sae} latents, so 0 < k <= d_sae")
+        if batch_topk and k is None:
+            raise ValueError("batch_topk=True needs k, the mean number of latents kept per input (e.g. k=32)")
         generator = torch.Generator().manual_seed(seed)
         directions = torch.randn(d_sae, d_in, generator=generator)
-        self.d_in, self.d_sae, self.k, self.tied = d_in, d_sae, k, tied
+        self.d_in, self.d_sae, self.k, self.batch_topk, self.tied = d_in, d_sae, k, batch_topk, tied
         self.W_dec = nn.Parameter(directions / directions.norm(dim=-1, keepdim=True))
         self.W_enc = None if tied else nn.Parameter(self.W_dec.detach().T.clone())
         self.b_enc = nn.Parameter(torch.zeros(d_sae))
         self.b_dec = nn.Parameter(torch.zeros(d_in))
+        self.register_buffer("threshold", torch.zeros(d_sae))  # BatchTopK's inference threshold (JumpReLU's)
+
+    @property
+    def architecture(self) -> str:
+        """SAELens's name for the architecture: "standard" (ReLU + L1), "topk" or "batchtopk"."""
+        return "standard" if self.k is None else "batchtopk" if self.batch_topk else "topk"
 
     def encoder_weights(self) -> Float[Tensor, "d_in d_sae"]:
         """W_enc, or W_dec^T when tied."""
         return self.W_dec.T if self.tied else self.W_enc
 
     def activation(self, pre: Float[Tensor, "batch d_sae"]) -> Float[Tensor, "batch d_sae"]:
-        """ReLU, or TopK when the SAE has a k."""
-        return torch.relu(pre) if self.k is None else topk_activation(pre, self.k)
+        """ReLU; TopK when the SAE has a k; BatchTopK when batch_topk (a JumpReLU at the learned threshold in eval mode)."""
+        if self.k is None:
+            return torch.relu(pre)
+        if not self.batch_topk:
+            return topk_activation(pre, self.k)
+        if not self.training:
+            return jump_relu(pre, self.threshold)
+        latents = batch_topk_activation(pre, self.k)
+        if torch.is_grad_enabled():  # a training step, not a resampling or an evaluation
+            self.update_threshold_(latents)
+        return latents
+
+    @torch.no_grad()
+    def update_threshold_(self, latents: Float[Tensor, "batch d_sae"], rate: float = 0.01) -> None:
+        """Moves the inference threshold towards the smallest latent this batch kept (a running mean, as SAELens does)."""
+        kept = latents[latents > 0]
+        if len(kept):
+            self.threshold.mul_(1 - rate).add_(rate * kept.min())
 
     @exercise
     def forward(self, x: Float[Tensor, "batch d_in"]) -> tuple[Float[Tensor, "batch d_in"], Float[Tensor, "batch d_sae"]]:
@@ -568,6 +593,82 @@ def topk_activation(pre: Float[Tensor, "batch d_sae"], k: int) -> Float[Tensor, 
 # %% active="ipynb"
 # check("topk_activation")
 
+# %% [markdown]
+# ### Exercise 11: `batch_topk_activation`
+
+# %%
+# --- today's SAEs: BatchTopK ---
+
+
+@exercise
+def batch_topk_activation(pre: Float[Tensor, "batch d_sae"], k: int) -> Float[Tensor, "batch d_sae"]:
+    """Bussmann et al. 2024's activation: keep the k * batch largest pre-activations of the whole batch (ReLU'd).
+
+    TopK gives every input exactly k latents; BatchTopK gives the batch k per input *on average*:
+    one top-(k * batch) over all batch * d_sae entries at once, so an input with more going on
+    gets more latents and a simple one fewer. Exactly k * batch entries survive, even with ties.
+    An input's latents now depend on the rest of the batch, which is fine in training but not at
+    inference: there the SAE (given code) keeps every pre-activation above one threshold, the
+    running mean of the smallest value this function kept, a JumpReLU (SAELens saves a trained
+    BatchTopK SAE as a JumpReLU SAE).
+    Hint: pre.flatten().topk(k * batch); scatter the ReLU'd values into zeros; reshape back.
+    """
+    values, indices = pre.flatten().topk(k * pre.shape[0])
+    return torch.zeros_like(pre).flatten().scatter(0, indices, values.relu()).reshape(pre.shape)
+
+# %% active="ipynb"
+# check("batch_topk_activation")
+
+# %%
+def jump_relu(pre: Float[Tensor, "batch d_sae"], threshold: Float[Tensor, " d_sae"]) -> Float[Tensor, "batch d_sae"]:
+    """Keeps the pre-activations above their latent's threshold (and above 0), zeroes the rest."""
+    return pre * (pre > threshold.clamp_min(0))
+
+
+# %% [markdown]
+# ### Exercise 12: `steering_effect`
+
+# %%
+# --- causality: does the feature do what its name says? ---
+
+
+@exercise
+def steering_effect(
+    model, tokens: Int[Tensor, "batch pos"], layer: int, direction: Float[Tensor, " d_model"],
+    coefficient: float | Float[Tensor, "batch pos"], token_ids: Int[Tensor, " n"],
+) -> dict[str, Float[Tensor, "batch pos"]]:
+    """What adding coefficient * direction to the residual stream after block `layer` does to the next-token distribution.
+
+    Two forward passes, no gradients: the clean model, and the model with a hook on
+    hook_name(layer) that adds coefficient * direction to the residual stream at every position.
+    `coefficient` is a number (steering: the same push everywhere) or a [batch, pos] tensor, one
+    amount per position (ablating a feature where it fires: coefficient = -its activation, which
+    is 0 where it does not fire). Returns two [batch, pos] tensors:
+      "log_prob_shift": log P_steered(token_ids) - log P_clean(token_ids), where P(token_ids) is
+        the total probability of the set at that position (the logsumexp of the log-softmax over
+        the ids): positive when the intervention pushes the model towards those tokens;
+      "kl": KL(P_clean || P_steered) = sum_v P_clean(v) (log P_clean(v) - log P_steered(v)) over
+        the whole vocabulary: how much the intervention changes everything else.
+    Hint: coefficient * direction broadcasts to [batch, pos, d_model] once a number or a
+    [batch, pos, 1] tensor; torch.as_tensor(coefficient) turns a number into a 0-d tensor.
+    """
+    name = hook_name(layer)
+    amount = torch.as_tensor(coefficient, dtype=direction.dtype)
+    push = ((amount[..., None] if amount.ndim else amount) * direction).to(tokens.device)
+
+    def add_push(activation: Tensor, hook) -> Tensor:
+        return activation + push
+
+    with torch.no_grad():
+        clean = model(tokens).log_softmax(dim=-1)
+        steered = model.run_with_hooks(tokens, fwd_hooks=[(name, add_push)]).log_softmax(dim=-1)
+    shift = steered[..., token_ids].logsumexp(dim=-1) - clean[..., token_ids].logsumexp(dim=-1)
+    kl = (clean.exp() * (clean - steered)).sum(dim=-1)
+    return {"log_prob_shift": shift.cpu(), "kl": kl.cpu()}
+
+# %% active="ipynb"
+# check("steering_effect")
+
 # %%
 # --- saving in SAELens's layout ---
 
@@ -577,7 +678,8 @@ def save_sae(sae: SparseAutoencoder, path: Path, *, scale: float = 1.0, metadata
 
     The SAE was trained on activations multiplied by `scale`; the scale is folded into the
     weights (W_enc * s, W_dec / s, b_dec / s), so the saved SAE reads raw activations.
-    `metadata` (model_name, hook_name, ...) goes into the config's "metadata".
+    `metadata` (model_name, hook_name, ...) goes into the config's "metadata". A BatchTopK SAE is
+    saved as SAELens saves one for inference: a JumpReLU SAE with its threshold for every latent.
     """
     from safetensors.torch import save_file
 
@@ -590,32 +692,45 @@ def save_sae(sae: SparseAutoencoder, path: Path, *, scale: float = 1.0, metadata
             "b_enc": sae.b_enc.clone(),
             "b_dec": (sae.b_dec / scale).contiguous(),
         }
+        if sae.batch_topk:
+            weights["threshold"] = sae.threshold.clone()  # the pre-activations do not change with the scale
     save_file({k: v.detach().cpu().float() for k, v in weights.items()}, str(path / SAE_WEIGHTS_FILENAME))
     config = {
-        "architecture": "standard" if sae.k is None else "topk",
+        "architecture": {"standard": "standard", "topk": "topk", "batchtopk": "jumprelu"}[sae.architecture],
         "d_in": sae.d_in, "d_sae": sae.d_sae, "dtype": "float32", "device": "cpu",
         "apply_b_dec_to_input": True, "normalize_activations": "none", "reshape_activations": "none",
         "metadata": {"sae_lens_version": "6.0.0", **(metadata or {})},  # the layout of SAELens 6's configs
     }
-    if sae.k is not None:
+    if sae.architecture == "topk":
         config["k"] = sae.k
+    if sae.batch_topk:
+        config["metadata"]["batch_topk_k"] = sae.k  # SAELens's JumpReLU config has no k; training it again needs one
     (path / SAE_CFG_FILENAME).write_text(json.dumps(config, indent=1))
     return path
 
 
 # %%
 def load_sae(path: Path) -> tuple[SparseAutoencoder, dict]:
-    """Reads an SAE that save_sae (or SAELens, standard or topk) wrote: (the SAE on raw activations, its config)."""
+    """Reads an SAE that save_sae (or SAELens: standard, topk or jumprelu) wrote: (the SAE on raw activations, its config).
+
+    A JumpReLU SAE comes back as a BatchTopK SAE in eval mode (its thresholds decide which latents fire).
+    """
     from safetensors.torch import load_file
 
     path = Path(path)
     config = json.loads((path / SAE_CFG_FILENAME).read_text())
-    if config.get("architecture", "standard") not in ("standard", "topk"):
-        raise ValueError(f"{path}: architecture {config['architecture']!r}; this course reads 'standard' and 'topk' SAEs")
+    architecture = config.get("architecture", "standard")
+    if architecture not in ("standard", "topk", "jumprelu"):
+        raise ValueError(f"{path}: architecture {architecture!r}; this course reads 'standard', 'topk' and 'jumprelu' SAEs")
     weights = load_file(str(path / SAE_WEIGHTS_FILENAME))
-    sae = SparseAutoencoder(config["d_in"], config["d_sae"], k=config.get("k") if config.get("architecture") == "topk" else None)
+    d_in, d_sae = config["d_in"], config["d_sae"]
+    if architecture == "jumprelu":  # k only matters when training it again; an SAE from elsewhere has none
+        sae = SparseAutoencoder(d_in, d_sae, k=config.get("metadata", {}).get("batch_topk_k", d_sae), batch_topk=True).eval()
+    else:
+        sae = SparseAutoencoder(d_in, d_sae, k=config.get("k") if architecture == "topk" else None)
+    names = ("W_enc", "W_dec", "b_enc", "b_dec") + (("threshold",) if architecture == "jumprelu" else ())
     with torch.no_grad():
-        for name in ("W_enc", "W_dec", "b_enc", "b_dec"):
+        for name in names:
             getattr(sae, name).copy_(weights[name])
     return sae, config
 
