@@ -8,7 +8,8 @@ stream. A name is earned when intervening on the feature does what it predicts:
   the tokens the direction promotes (through the final norm and the unembedding), beside the same
   push along random directions of the same length (a push of that size moves any logit a little);
 - ablation: where the feature fires, subtract what it wrote (its activation times its decoder
-  direction) and measure the same shift, which should now be negative.
+  direction) and measure the same shift, which should now be negative, and how much the whole
+  next-token distribution moves (KL) beside removing the same amounts along random directions.
 """
 
 import plotly.graph_objects as go
@@ -37,13 +38,15 @@ def intervene(ex, model, sae, data, layer, features: list[int], acts, norm_weigh
         steered = ex.steering_effect(model, held_tokens, layer, direction, strength, ids)
         random_shifts = []
         for _ in range(RANDOM_DIRECTIONS):
-            other = torch.randn(direction.shape, generator=generator)
-            other = other * direction.norm() / other.norm()
+            other = _random_like(direction, generator)
             random_shifts.append(ex.steering_effect(model, held_tokens, layer, other, strength, ids)["log_prob_shift"][ordinary].mean().item())
         top_seqs = acts[..., i].amax(dim=1).topk(settings["ablation_seqs"]).indices
-        firing = acts[top_seqs, :, i]  # [seqs, pos]
+        firing, fires = acts[top_seqs, :, i], acts[top_seqs, :, i] > 0  # [seqs, pos]
         ablated = ex.steering_effect(model, tokens[top_seqs].to(device), layer, direction, -firing, ids)
-        fires = firing > 0
+        random_kls = []
+        for _ in range(RANDOM_DIRECTIONS):  # the same amounts removed along random directions of the same norm
+            other = _random_like(direction, generator)
+            random_kls.append(ex.steering_effect(model, tokens[top_seqs].to(device), layer, other, -firing, ids)["kl"][fires].mean().item())
         results.append({
             "feature": feature, "strength": strength, "promoted_ids": ids.tolist(),
             "steering_shift": steered["log_prob_shift"][ordinary].mean().item(),
@@ -52,18 +55,27 @@ def intervene(ex, model, sae, data, layer, features: list[int], acts, norm_weigh
             "random_shift_max": max(random_shifts),
             "ablation_shift": ablated["log_prob_shift"][fires].mean().item() if fires.any() else float("nan"),
             "ablation_kl": ablated["kl"][fires].mean().item() if fires.any() else float("nan"),
+            "random_ablation_kl": float(torch.tensor(random_kls).mean()),
             "ablation_positions": int(fires.sum()),
         })
     return results
 
 
+def _random_like(direction, generator):
+    """A random direction with the norm of `direction`."""
+    other = torch.randn(direction.shape, generator=generator)
+    return other * direction.norm() / other.norm()
+
+
 def table(results: list[dict], tokenizer) -> str:
-    lines = [f"  {'feature':>8s}{'strength':>10s}{'steer: shift':>14s}{'random':>9s}{'KL':>7s}{'ablate: shift':>15s}"
-             f"{'KL':>7s}   promoted tokens"]
+    lines = [f"  {'':18s}{'steering':^30s}{'ablation where it fires':^40s}",
+             f"  {'feature':>8s}{'strength':>10s}{'shift':>10s}{'random':>9s}{'KL':>9s}{'shift':>10s}{'KL':>9s}"
+             f"{'random KL':>11s}{'positions':>10s}   promoted tokens"]
     for r in results:
         promoted = ", ".join(repr(tokenizer.decode([t])) for t in r["promoted_ids"][:5])
-        lines.append(f"  {r['feature']:8d}{r['strength']:10.2f}{r['steering_shift']:+14.3f}{r['random_shift_mean']:+9.3f}"
-                     f"{r['steering_kl']:7.3f}{r['ablation_shift']:+15.3f}{r['ablation_kl']:7.3f}   {promoted}")
+        lines.append(f"  {r['feature']:8d}{r['strength']:10.2f}{r['steering_shift']:+10.3f}{r['random_shift_mean']:+9.3f}"
+                     f"{r['steering_kl']:9.3f}{r['ablation_shift']:+10.3f}{r['ablation_kl']:9.3f}{r['random_ablation_kl']:11.3f}"
+                     f"{r['ablation_positions']:10d}   {promoted}")
     return "\n".join(lines)
 
 

@@ -30,20 +30,20 @@ from exercises.harness.targets import load_target
 from exercises.models import INSTALL_SMOLLM2, LOAD_SECONDS, load_model, smollm2_available
 from exercises.plotting import save_report
 from exercises.threads import cpu_threads
-from part5_sae import activation_store, causal, dashboards, frontier, training
+from part5_sae import activation_store, causal, control, dashboards, frontier, training
 from part5_sae.training import Recipe
 
 HERE = Path(__file__).parent
 DEFAULT_LAYER = 14  # SmolLM2 has blocks 0-29: the residual stream after block 14 is the middle
 TOY = dict(d=32, n_features=64, p_active=0.06, n_samples=50_000, batch_size=256, lr=3e-3)
 FULL = dict(toy_steps=2500, toy_sweep=[(2, 0.3), (2, 1.0), (2, 3.0), (2, 10.0), (1, 3.0)],
-            n_seq=2000, seq_len=128, held_out=100, loss_seqs=24, expansion=2, steps=2000, batch_size=512,
+            n_seq=2000, seq_len=128, held_out=100, loss_seqs=24, expansion=2, steps=1500, batch_size=512,
             lr=1e-3, l1_coeff=1.5, resample_every=500, dashboards=6,
-            frontier={"L1": (0.75, 3.0, 6.0), "k": (20, 80, 160)}, steer_seqs=4, ablation_seqs=4)
+            frontier={"L1": (3.0, 0.75, 0.5), "k": (20, 80, 160)}, steer_seqs=4, ablation_seqs=4, control_seqs=500)
 QUICK = dict(toy_steps=800, toy_sweep=[(2, 1.0), (2, 3.0)],
              n_seq=40, seq_len=64, held_out=8, loss_seqs=4, expansion=1, steps=150, batch_size=256,
              lr=1e-3, l1_coeff=1.5, resample_every=50, dashboards=2,
-             frontier={"L1": (3.0,), "k": (16,)}, steer_seqs=2, ablation_seqs=2)
+             frontier={"L1": (3.0,), "k": (16,)}, steer_seqs=2, ablation_seqs=2, control_seqs=16)
 MASSIVE_FACTOR = 10.0  # a token is "massive" when its residual norm exceeds 10 x the median
 QUICK_EXPECTATIONS = {"toy MMCS, best": (0.85, 1.0)}
 if smollm2_available():
@@ -173,16 +173,20 @@ def _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder, das
     interventions = causal.intervene(ex, model, runs["L1"]["sae"], data, layer, [b["feature"] for b in boards], acts,
                                      _final_norm_weight(model), settings, device)
     timings["steering and ablation"] = time.perf_counter() - begun
+    begun = time.perf_counter()
+    controlled = control.run(ex, model, data, settings, device, layer, runs["TopK"], _split)
+    timings["random-weights control"] = time.perf_counter() - begun
     dashboard_index = _write_dashboards(dashboard_folder, runs["L1"]["sae"], boards, acts, data, model, interventions)
     for name, run in runs.items():
         run["saved"] = ex.save_sae(run["sae"].cpu(), Path(cache_folder) / f"sae_smollm2_layer{layer}_{name.lower()}",
                                    scale=data["scale"],
                                    metadata={"model_name": "smollm2-135m-instruct", "hook_name": ex.hook_name(layer),
                                              "context_size": settings["seq_len"], "dataset_path": "moby_dick"})
-    numbers = _lm_numbers(data, runs, timings, cache_file, layer) | _frontier_numbers(points) | _causal_numbers(interventions)
+    numbers = (_lm_numbers(data, runs, timings, cache_file, layer) | _frontier_numbers(points) | _causal_numbers(interventions)
+               | _control_numbers(controlled))
     return {"numbers": numbers, "runs": runs, "data": data, "dashboards": boards, "timings": timings,
             "cache_file": cache_file, "layer": layer, "frontier": points, "interventions": interventions,
-            "tokenizer": tokenizer, "dashboard_index": dashboard_index}
+            "tokenizer": tokenizer, "dashboard_index": dashboard_index, "control": controlled}
 
 
 def _split(ex, activations, tokens, held_out):
@@ -253,6 +257,16 @@ def _causal_numbers(results):
         numbers |= {f"{name}: steering shift toward its promoted tokens": r["steering_shift"],
                     f"{name}: the same push along random directions": r["random_shift_mean"],
                     f"{name}: ablation shift where it fires": r["ablation_shift"]}
+    return numbers
+
+
+def _control_numbers(result):
+    numbers = {}
+    for side, name in [("trained", "trained SmolLM2"), ("control", "random-weights control")]:
+        r = result[side]
+        numbers |= {f"{name}: variance explained": r["variance_explained"], f"{name}: loss recovered": r["loss_recovered"],
+                    f"{name}: token identity (mean eta^2)": r["eta_squared_mean"],
+                    f"{name}: distinct tokens among a latent's top {control.TOP_CONTEXTS}": r["top_context_tokens"]}
     return numbers
 
 
@@ -376,6 +390,10 @@ def _print(numbers, toy, lm, settings, layer):
           f"sequences (random: the same push along {causal.RANDOM_DIRECTIONS} random directions); ablation subtracts what the "
           f"feature wrote where it fires, in its top {settings['ablation_seqs']} sequences")
     print(causal.table(lm["interventions"], lm["tokenizer"]))
+    result = lm["control"]
+    print(f"\nRandom-weights control: the same recipe ({result['recipe'].label}) on SmolLM2's architecture with random "
+          f"weights, over the same {settings['control_seqs']} sequences ({result['tokens']:,} ordinary tokens):")
+    print(control.table(result))
     print("\n  time: " + ", ".join(f"{stage} {s:.0f} s" for stage, s in lm["timings"].items())
           + f"; total {n['seconds']:.0f} s")
     print("  saved in SAELens's layout: " + ", ".join(str(run["saved"]) for run in lm["runs"].values()))
@@ -408,6 +426,7 @@ def _figures(toy, lm):
                              layout=dict(title="Next-token loss recovered with the SAE spliced in", height=350)))
     figures += frontier.figures(lm["frontier"])
     figures.append(causal.figure(lm["interventions"]))
+    figures.append(control.figure(lm["control"]))
     for board in lm["dashboards"]:
         figures.append(go.Figure(go.Histogram(x=board["histogram"], nbinsx=40),
                                  layout=dict(title=f"Feature {board['feature']}: activations when active", height=300)))

@@ -110,10 +110,12 @@ class SparseAutoencoder(nn.Module):
 
     @torch.no_grad()
     def update_threshold_(self, latents: Float[Tensor, "batch d_sae"], rate: float = 0.01) -> None:
-        """Moves the inference threshold towards the smallest latent this batch kept (a running mean, as SAELens does)."""
+        """Moves the inference threshold towards the smallest latent this batch kept (a running mean, as SAELens
+        does); the first batch sets it, so a short training run does not end with a threshold pulled towards 0."""
         kept = latents[latents > 0]
         if len(kept):
-            self.threshold.mul_(1 - rate).add_(rate * kept.min())
+            smallest = kept.min()
+            self.threshold.copy_(smallest if not self.threshold.any() else (1 - rate) * self.threshold + rate * smallest)
 
     @exercise
     def forward(self, x: Float[Tensor, "batch d_in"]) -> tuple[Float[Tensor, "batch d_in"], Float[Tensor, "batch d_sae"]]:
