@@ -10,6 +10,8 @@ matched k); what we measure on each, over the same tokens:
 - token identity: the share of a latent's activation variance that the current token alone
   explains (between-token variance over total, the correlation ratio eta^2), averaged over the live
   latents; 1 means the latent is a function of the token in front of it, whatever the context;
+- position and context identity: the same share for the position in the sequence, and for the
+  sequence itself (a latent that tracks what the passage is about, not the token in front of it);
 - the spread of its top contexts: how many distinct tokens its 20 largest activations sit on;
 - loss recovered, which means little on a random model: its clean loss is near log(vocabulary), as
   bad as a uniform guess, so there is little to recover.
@@ -78,22 +80,27 @@ def _summary(run) -> dict:
 def _latent_statistics(sae, activations, massive, scale, tokens, device, chunk: int = 16384) -> dict:
     """Token identity (eta^2) and top-context spread of every latent, over the ordinary tokens given."""
     rows, ids = activations[~massive], tokens[~massive]
+    positions = torch.arange(tokens.shape[1]).expand(tokens.shape)[~massive]
+    sequences = torch.arange(tokens.shape[0])[:, None].expand(tokens.shape)[~massive]
     latents = []
     with torch.no_grad():
         for start in range(0, len(rows), chunk):
             latents.append(sae.encode(rows[start : start + chunk].to(device) * scale).cpu())
     latents = torch.cat(latents)
-    eta = token_identity(latents, ids)
+    eta, by_position, by_sequence = (token_identity(latents, groups) for groups in (ids, positions, sequences))
     firings = (latents > 0).sum(dim=0)
     measured = firings >= MIN_FIRINGS
     top = latents.topk(TOP_CONTEXTS, dim=0).indices  # [TOP_CONTEXTS, d_sae]
     distinct = torch.tensor([len(set(ids[top[:, j]].tolist())) for j in range(latents.shape[1])])
     return {"eta_squared": eta[measured], "eta_squared_mean": eta[measured].mean().item(),
+            "position_eta_squared_mean": by_position[measured].mean().item(),
+            "sequence_eta_squared_mean": by_sequence[measured].mean().item(),
             "top_context_tokens": distinct[measured].float().mean().item(), "measured_latents": int(measured.sum())}
 
 
 def token_identity(latents: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
-    """Per latent, the share of its variance between groups of equal current token (the correlation ratio eta^2)."""
+    """Per latent, the share of its variance between groups of equal id (the correlation ratio eta^2): the current
+    token's id, or the position's."""
     latents = latents.double()
     groups, inverse = ids.unique(return_inverse=True)
     sums = torch.zeros(len(groups), latents.shape[1], dtype=torch.float64).index_add_(0, inverse, latents)
@@ -109,6 +116,8 @@ def table(result) -> str:
             ("clean next-token loss", "loss_clean", ".3f"), ("zero-ablated loss", "loss_zero_ablated", ".3f"),
             ("loss recovered", "loss_recovered", ".3f"),
             ("token identity (mean eta^2 of live latents)", "eta_squared_mean", ".3f"),
+            ("position identity (mean eta^2 by position)", "position_eta_squared_mean", ".3f"),
+            ("context identity (mean eta^2 by sequence)", "sequence_eta_squared_mean", ".3f"),
             (f"distinct tokens among a latent's top {TOP_CONTEXTS}", "top_context_tokens", ".1f"),
             (f"latents that fired {MIN_FIRINGS}+ times", "measured_latents", "d")]
     lines = [f"  {'':46s}{'trained SmolLM2':>17s}{'random weights':>16s}"]

@@ -538,6 +538,8 @@ def topk_activation(pre: Float[Tensor, "batch d_sae"], k: int) -> Float[Tensor, 
 
 # %% [markdown]
 # ### Exercise 11: `batch_topk_activation`
+#
+# going further: BatchTopK (Bussmann et al. 2024), k latents per input *on average* over a batch; at inference a JumpReLU at a learned threshold
 
 # %%
 # --- today's SAEs: BatchTopK ---
@@ -569,6 +571,8 @@ def jump_relu(pre: Float[Tensor, "batch d_sae"], threshold: Float[Tensor, " d_sa
 
 # %% [markdown]
 # ### Exercise 12: `steering_effect`
+#
+# going further: the causal test; add a feature's direction to the residual stream (steering) or subtract it where it fires (ablation) and measure the next-token distribution
 
 # %%
 # --- causality: does the feature do what its name says? ---
@@ -687,60 +691,60 @@ def load_sae(path: Path) -> tuple[SparseAutoencoder, dict]:
 #    the cache is refused with an error that says what to do when it comes from another model or
 #    layer, from other tokens, or is damaged). The last 100 sequences are held out. The massive
 #    tokens (below) are set aside; the other 241,300 training activations are scaled so their mean
-#    squared norm is 576. Two SAEs of 1,152 latents (2x), 2,000 Adam steps each (batch 512,
-#    lr 1e-3, resampling every 500 steps): the paper's ReLU + L1 (coefficient 1.5), and a TopK SAE
-#    whose k is set to the L1 SAE's L0 (matched sparsity). Then L0, dead fraction and variance
-#    explained on the held-out tokens, the next-token loss with each SAE spliced in (24 held-out
-#    sequences), dashboards of six features, and both SAEs saved in SAELens's layout.
+#    squared norm is 576. Three SAEs of 1,152 latents (2x), 1,500 Adam steps each (batch 512,
+#    lr 1e-3, resampling every 500 steps): the paper's ReLU + L1 (coefficient 1.5), and a TopK and a
+#    BatchTopK SAE whose k is set to the L1 SAE's L0 (matched sparsity). Then L0, dead fraction and
+#    variance explained on the held-out tokens, the next-token loss with each SAE spliced in (24
+#    held-out sequences), dashboards of six features, and the three SAEs saved in SAELens's layout.
+# 3. **Going further** (below): the sparsity frontier (nine more SAEs), the causal test of the six
+#    dashboard features, the random-weights control, and one HTML dashboard per feature.
 #
 # Measured with `python -m exercises replicate part5 --target solutions` on the course's 2-core,
-# no-GPU machine, shared with other agents; two runs (one building the cache, one reading it) gave
-# the same numbers to every printed digit and the same features:
+# no-GPU machine (2026-12-03, quiet; two runs reading the cache gave the same numbers to every printed
+# digit):
 #
 # | result | paper | ours (reference solutions) |
 # |---|---|---|
 # | toy: MMCS at the best L1 coefficient | above 0.99 (Cunningham et al., after Sharkey et al.) | **0.997** (128 latents, L1 3.0; L0 4.4 vs the true 3.8) |
 # | toy: MMCS across the sweep (128 latents; L1 0.3 / 1 / 3 / 10) | falls off on both sides of the best coefficient | 0.931 / 0.991 / **0.997** / 0.481 (dead at 10: L0 0.04) |
 # | toy: 64 latents (as many as the true features), L1 3 | — | 0.982 |
-# | toy sweep time (5 SAEs) | — | **21 s** (load average 2 to 3); 36 s (load 4 to 5) |
 # | activations | — | **256,000** (241,300 train), 296 MB cache |
 # | massive tokens: share of tokens / of the held-out variance | — | **0.80% / 99%** (norm 164x the median) |
-# | L1 SAE: L0, dead | — | **51.3, 0.0%** |
-# | L1 SAE: variance explained, ordinary tokens / all tokens | — | **0.762** / −9.76 |
-# | L1 SAE: next-token loss clean → spliced (zero-ablated 14.08) | — | 4.637 → 4.864: **loss recovered 0.976** |
-# | L1 SAE spliced in at the massive tokens too | — | loss recovered 0.752 |
-# | TopK SAE (k = 51): L0, dead | Gao et al.: TopK beats ReLU + L1 at equal L0 | **51.0, 0.9%** |
-# | TopK SAE: variance explained, ordinary tokens / all tokens | | **0.817** / 0.766 |
-# | TopK SAE: next-token loss spliced | | 4.732: **loss recovered 0.990** |
+# | L1 SAE: L0, dead | — | **55.9, 0.0%** |
+# | L1 SAE: variance explained, ordinary tokens / all tokens | — | **0.754** / −10.6 |
+# | L1 SAE: next-token loss clean → spliced (zero-ablated 14.08) | — | 4.637 → 4.877: **loss recovered 0.975** |
+# | L1 SAE spliced in at the massive tokens too | — | loss recovered 0.751 |
+# | TopK SAE (k = 56): L0, dead | Gao et al.: TopK beats ReLU + L1 at equal L0 | **56.0, 1.6%** |
+# | TopK SAE: variance explained, ordinary tokens / all tokens | | **0.816** / 0.844 |
+# | TopK SAE: next-token loss spliced | | 4.750: **loss recovered 0.988** |
+# | BatchTopK SAE (k = 56): L0, dead | Bussmann et al.: BatchTopK beats TopK at equal L0 | **55.3, 1.0%** |
+# | BatchTopK SAE: variance explained, ordinary tokens / all tokens | | **0.824** / 0.487 |
+# | BatchTopK SAE: next-token loss spliced | | 4.738: **loss recovered 0.989** |
 #
-# At the same L0, TopK explains more variance (0.817 vs 0.762) and loses less of the model's loss
-# (0.990 vs 0.976), as Gao et al. report: the L1 penalty shrinks every active latent towards zero,
-# TopK does not.
+# At the same L0, TopK explains more variance (0.816 vs 0.754) and loses less of the model's loss
+# (0.988 vs 0.975), as Gao et al. report: the L1 penalty shrinks every active latent towards zero,
+# TopK does not. BatchTopK is a little better again (0.824, 0.989), as Bussmann et al. report; the
+# frontier below shows that this holds at every L0 we tried, not only at this one.
 #
-# Where the time goes. The first run, which builds the cache (load average 2 to 3): **13 min 48 s**
-# wall, of which the forward passes through blocks 0-14 for 256,000 tokens take 655 s (390
-# tokens/s), loading SmolLM2 28 s, the toy sweep 21 s, training the L1 SAE 40 s and the TopK SAE
-# 46 s (2,000 steps each), the loss with the SAEs spliced in 31 s (nine full forward passes of 3,072
-# tokens), the dashboards 3 s. Later runs read the cache in 1 s: 506 s in all at load average 4 to
-# 5 (training 132 s + 128 s, spliced losses 170 s: the same work, slower on busier cores). The
-# first cache here was built at load average 8 to 9 and took 29 min (148 tokens/s): on a shared
-# machine the collection dominates, which is why it is cached. Since then the collection picks its
-# thread count as it goes (`ThreadChooser` in `exercises/threads.py`: every 16 chunks it times one
-# chunk on one thread and one on two, and keeps the faster): measured on 163,840 and 65,536 tokens
-# (2026-11-28), 2,111 tokens/s on a quiet machine (two threads fixed: 2,223 to 2,345) and 1,012
-# tokens/s with one other busy process (two threads fixed: 485), so the 256,000 activations take
-# about 2 minutes on a quiet machine and about 4 beside one other job. A whole run from scratch,
-# cache included, on the quiet machine (load average about 1, 2026-11-28): **4 min 38 s** wall
-# (model load 15 s, collecting the activations 116 s, toy sweep 11 s, training the L1 and TopK
-# SAEs 39 s and 45 s, spliced losses 43 s, dashboards 3 s), with the same numbers as the table.
-# **On another CPU** (the `avx2` kernel setting of `python -m exercises.maintain kernels`, 2026-12-01, on the
-# cache built under it) the run gave toy MMCS 0.997, L1 SAE L0 51.1, 0% dead, variance explained
-# 0.762 (all tokens −9.73), loss recovered 0.976 (0.751 at the massive tokens too), TopK L0 51.0,
-# 1.2% dead, variance explained 0.817 (all tokens 0.747), loss recovered 0.989: the table's numbers
-# to within 0.02 (the dead fraction to 0.3 points). The quick run (what the course's smoke
-# test runs: `python -m exercises replicate part5 --quick --target solutions`) took 33 to 35 s, model
-# load included (40 sequences of 64 tokens, SAEs of 576 latents trained 150 steps): toy MMCS 0.963,
-# L1 SAE L0 77.9 and loss recovered 0.881, TopK 0.917.
+# Where the time goes (2026-12-03, quiet machine, load average about 1): a run that reads the cache
+# took **13 min 6 s** wall (784 s; a second run 774 s): model load 14 s, the toy sweep 10 s, the
+# three headline SAEs 26 s, 32 s and 41 s (1,500 steps each; BatchTopK's top-k over the whole
+# batch is the slowest), their spliced losses 51 s (nine full forward passes of 3,072 tokens), the
+# frontier's nine more SAEs 433 s (48 s each, training and spliced losses), the causal test 80 s
+# (120 forward passes of 4 sequences), the random-weights control 88 s (collecting its 64,000
+# activations 34 s, training 32 s, scoring 21 s), the dashboards 4 s. The first run also builds
+# the cache: the forward passes through blocks 0-14 for 256,000 tokens took 107 s here (2,400
+# tokens/s; `ThreadChooser` in `exercises/threads.py` picks one or two threads as it goes, so the
+# collection holds up beside another busy process: 1,012 tokens/s there against 485 with two
+# threads fixed, measured 2026-11-28), so a run from scratch takes about 15 minutes. On a busier
+# machine everything stretches: the first cache here was built at load average 8 to 9 at 148
+# tokens/s. The quick run (the course's smoke test: `python -m exercises replicate part5 --quick
+# --target solutions`, 40 sequences of 64 tokens, SAEs of 576 latents trained 150 steps, every
+# going-further step at a tiny size) took 48 s, model load included: toy MMCS 0.963, L1 SAE
+# L0 77.9 and loss recovered 0.881, TopK 0.917, BatchTopK 0.919. **On another CPU** (the `avx2`
+# kernel setting of `python -m exercises.maintain kernels`, 2026-12-01, with the 2,000-step recipe
+# of that day) the run gave every number of that day's table to within 0.02 (the dead fraction to
+# 0.3 points).
 
 # %% active="ipynb"
 # numbers = replicate_in_notebook("part5", globals())  # on your code, at the quick size; figures below

@@ -55,8 +55,8 @@ def table(points: list[dict]) -> str:
 def figures(points: list[dict]) -> list[go.Figure]:
     """L0 against variance explained and against loss recovered, one curve per architecture; dead fractions."""
     figures = []
-    for key, title in [("variance_explained", "Variance explained on ordinary held-out tokens"),
-                       ("loss_recovered", "Next-token loss recovered with the SAE spliced in")]:
+    for key, title, axis in [("variance_explained", "variance explained on ordinary held-out tokens", "variance explained"),
+                             ("loss_recovered", "next-token loss recovered with the SAE spliced in", "loss recovered")]:
         traces = []
         for architecture in ARCHITECTURES:
             mine = sorted((p for p in points if p["architecture"] == architecture), key=lambda p: p["l0"])
@@ -64,8 +64,8 @@ def figures(points: list[dict]) -> list[go.Figure]:
                                      name=architecture, line_color=COLOURS[architecture],
                                      text=[p["label"] for p in mine], hovertemplate="%{text}<br>L0 %{x:.1f}: %{y:.3f}"))
         figures.append(go.Figure(traces, layout=dict(
-            title=f"The sparsity frontier: {title.lower()} against L0 (up and to the left is better)",
-            xaxis=dict(title="L0 (latents active per token, log scale)", type="log"), yaxis_title=title)))
+            title=f"The sparsity frontier: {title} against L0 (up and to the left is better)",
+            xaxis=dict(title="L0 (latents active per token, log scale)", type="log"), yaxis_title=axis)))
     figures.append(go.Figure([go.Bar(x=[p["label"] for p in points], y=[p["dead_fraction"] for p in points],
                                      marker_color=[COLOURS[p["architecture"]] for p in points])],
                              layout=dict(title="Dead fraction: latents that never fire on the held-out tokens",

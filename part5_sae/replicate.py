@@ -7,10 +7,13 @@
    coefficients and dictionary sizes; the mean max cosine similarity (MMCS) to the true features.
 2. SmolLM2-135M's residual stream after block 14, over Moby Dick (about 254k tokens, cached on
    disk in part5_sae/checkpoints/); the massive-activation tokens found and set aside; an L1 SAE
-   (the paper's) and a TopK SAE (Gao et al. 2024) at the same L0, with their L0, dead fraction,
-   variance explained (ordinary tokens, and all tokens) and the next-token loss recovered when
-   spliced into the model; feature dashboards (top contexts, activation histogram, promoted
-   tokens) in the terminal and in figures/part5_report.html; both SAEs saved in SAELens's layout.
+   (the paper's), a TopK SAE (Gao et al. 2024) and a BatchTopK SAE (Bussmann et al. 2024) at the
+   same L0, with their L0, dead fraction, variance explained (ordinary tokens, and all tokens) and
+   the next-token loss recovered when spliced into the model; all three saved in SAELens's layout.
+3. Going further: the sparsity frontier (frontier.py: four sparsities per architecture), a causal
+   test of the dashboard features (causal.py: steering and ablation with the learner's
+   steering_effect), the random-weights control (control.py) and one HTML dashboard per feature
+   (dashboards.py, in figures/part5_dashboards/); the rest in figures/part5_report.html.
 """
 
 import html
@@ -47,7 +50,8 @@ QUICK = dict(toy_steps=800, toy_sweep=[(2, 1.0), (2, 3.0)],
 MASSIVE_FACTOR = 10.0  # a token is "massive" when its residual norm exceeds 10 x the median
 QUICK_EXPECTATIONS = {"toy MMCS, best": (0.85, 1.0)}
 if smollm2_available():
-    QUICK_EXPECTATIONS |= {"L1 SAE: loss recovered": (0.5, 1.0), "massive tokens: share of the variance": (0.3, 1.0)}
+    QUICK_EXPECTATIONS |= {"L1 SAE: loss recovered": (0.5, 1.0), "BatchTopK SAE: loss recovered": (0.5, 1.0),
+                           "massive tokens: share of the variance": (0.3, 1.0)}
 # Cunningham et al. 2023 (Pythia-70M, residual stream; toy data after Sharkey et al. 2022): on toy
 # data the learned dictionary recovers the ground-truth features with MMCS above 0.99 at the best
 # L1 coefficient. On the model they report interpretability and sparsity rather than one
@@ -266,6 +270,8 @@ def _control_numbers(result):
         r = result[side]
         numbers |= {f"{name}: variance explained": r["variance_explained"], f"{name}: loss recovered": r["loss_recovered"],
                     f"{name}: token identity (mean eta^2)": r["eta_squared_mean"],
+                    f"{name}: position identity (mean eta^2)": r["position_eta_squared_mean"],
+                    f"{name}: context identity (mean eta^2 by sequence)": r["sequence_eta_squared_mean"],
                     f"{name}: distinct tokens among a latent's top {control.TOP_CONTEXTS}": r["top_context_tokens"]}
     return numbers
 
@@ -419,11 +425,6 @@ def _figures(toy, lm):
     figures.append(go.Figure(go.Histogram(x=np.log10(norms.flatten().numpy()), nbinsx=120),
                              layout=dict(title="Residual-stream norms, log10: the massive activations are the far-right cluster",
                                          yaxis_type="log")))
-    names = list(runs)
-    for key, title in [("variance_explained", "Variance explained (ordinary held-out tokens)"), ("l0", "L0")]:
-        figures.append(go.Figure(go.Bar(x=names, y=[runs[n]["metrics"][key] for n in names]), layout=dict(title=title, height=350)))
-    figures.append(go.Figure(go.Bar(x=names, y=[runs[n]["loss"]["recovered"] for n in names]),
-                             layout=dict(title="Next-token loss recovered with the SAE spliced in", height=350)))
     figures += frontier.figures(lm["frontier"])
     figures.append(causal.figure(lm["interventions"]))
     figures.append(control.figure(lm["control"]))

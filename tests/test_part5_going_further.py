@@ -108,3 +108,19 @@ def test_dashboards_shade_every_token_and_link_every_page(tmp_path):
     assert "&lt;t" in page and "class='tok peak'" in page and "background:rgba(255,127,14,1.00)" in page
     assert "<svg" in page and "promoted" in page and "suppressed" in page and "+0.500" in page
     assert "Causal test" not in (tmp_path / "feature_9.html").read_text()  # no result, no section
+
+
+def test_token_identity_is_the_share_of_variance_between_tokens():
+    from part5_sae import control
+
+    ids = torch.tensor([0, 0, 1, 1, 2, 2])
+    latents = torch.stack([torch.tensor([1.0, 1.0, 3.0, 3.0, 0.0, 0.0]),  # a function of the token: 1
+                           torch.tensor([1.0, -1.0, 1.0, -1.0, 1.0, -1.0]),  # no token explains it: 0
+                           torch.tensor([2.0, 0.0, 2.0, 0.0, 5.0, 5.0]),  # partly the token
+                           torch.zeros(6)], dim=1)  # never varies: undefined
+    eta = control.token_identity(latents, ids)
+    third = latents[:, 2]
+    group_means = torch.tensor([1.0, 1.0, 5.0])[ids]
+    expected = ((group_means - third.mean()) ** 2).sum() / ((third - third.mean()) ** 2).sum()
+    torch.testing.assert_close(eta[:3], torch.tensor([1.0, 0.0, expected.item()]))
+    assert torch.isnan(eta[3])
