@@ -3,6 +3,8 @@ the causal test and the HTML dashboards (tiny models and SAEs; the quick replica
 
 import json
 import re
+import shutil
+import subprocess
 
 import pytest
 import torch
@@ -90,7 +92,7 @@ def test_ablating_a_feature_where_it_fires_lowers_what_it_promotes():
     assert bool((ablated[:, 5] < 0).all()) and bool((ablated[:, :5].abs() < 1e-5).all())
 
 
-def test_dashboards_shade_every_token_and_link_every_page(tmp_path):
+def _write_two_pages(tmp_path):
     tokens = tiny_tokens(6, 12)
     acts = torch.relu(torch.randn(6, 12, 2, generator=torch.Generator().manual_seed(0)))
 
@@ -102,12 +104,33 @@ def test_dashboards_shade_every_token_and_link_every_page(tmp_path):
     index = dashboards.write(tmp_path, [3, 9], acts, tokens, Tokenizer(), logits.get, {3: 0.01, 9: 0.2},
                              [{"feature": 3, "strength": 2.0, "steering_shift": 0.5, "random_shift_mean": 0.01,
                                "ablation_shift": -0.2, "ablation_positions": 7}])
+    return index
+
+
+def test_dashboards_shade_every_token_and_link_every_page(tmp_path):
+    index = _write_two_pages(tmp_path)
     page = (tmp_path / "feature_3.html").read_text()
     assert "href='feature_3.html'" in index.read_text() and "href='feature_9.html'" in index.read_text()
     assert re.search(r"<t\d", page) is None  # the tokens' text is escaped
     assert "&lt;t" in page and "class='tok peak'" in page and "background:rgba(255,127,14,1.00)" in page
     assert "<svg" in page and "promoted" in page and "suppressed" in page and "+0.500" in page
     assert "Causal test" not in (tmp_path / "feature_9.html").read_text()  # no result, no section
+    assert not re.search(r"<script|https?://|<link", page + index.read_text())  # offline: nothing to fetch, no code to run
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium (apt-get install -y chromium)")
+def test_a_dashboard_renders_in_headless_chromium(tmp_path):
+    """The page as a browser builds it: every token span, the histogram's bars and both token tables."""
+    _write_two_pages(tmp_path / "pages")
+    done = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
+                           "--dump-dom", (tmp_path / "pages" / "feature_3.html").as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    dom = done.stdout
+    assert done.returncode == 0 and "<h1>Feature 3</h1>" in dom, done.stderr[-2000:]
+    assert dom.count("class=\"tok") >= 12 * 10 and dom.count("<rect") == 40 and dom.count("<table>") == 2
 
 
 def test_token_identity_is_the_share_of_variance_between_tokens():
