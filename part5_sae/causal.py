@@ -18,10 +18,15 @@ import torch
 RANDOM_DIRECTIONS = 4  # pushes along random directions of the same norm: the control for the steering shift
 
 
-def promoted_ids(model, direction, norm_weight, k: int = 8) -> torch.Tensor:
-    """The ids of the k tokens whose logits the raw residual-stream direction raises most (the direct path)."""
+def direct_logits(model, direction, norm_weight) -> torch.Tensor:
+    """The [vocab] logits a residual-stream direction writes straight through the final norm's weight and the unembedding."""
     with torch.no_grad():
-        return ((direction * norm_weight).to(model.W_U.device) @ model.W_U).topk(k).indices.cpu()
+        return ((direction * norm_weight).to(model.W_U.device) @ model.W_U).cpu()
+
+
+def promoted_ids(model, direction, norm_weight, k: int = 8) -> torch.Tensor:
+    """The ids of the k tokens whose logits the direction raises most (the direct path)."""
+    return direct_logits(model, direction, norm_weight).topk(k).indices
 
 
 def intervene(ex, model, sae, data, layer, features: list[int], acts, norm_weight, settings, device) -> list[dict]:
@@ -42,17 +47,17 @@ def intervene(ex, model, sae, data, layer, features: list[int], acts, norm_weigh
             random_shifts.append(ex.steering_effect(model, held_tokens, layer, other, strength, ids)["log_prob_shift"][ordinary].mean().item())
         top_seqs = acts[..., i].amax(dim=1).topk(settings["ablation_seqs"]).indices
         firing, fires = acts[top_seqs, :, i], acts[top_seqs, :, i] > 0  # [seqs, pos]
-        ablated = ex.steering_effect(model, tokens[top_seqs].to(device), layer, direction, -firing, ids)
+        fired_tokens = tokens[top_seqs].to(device)
+        ablated = ex.steering_effect(model, fired_tokens, layer, direction, -firing, ids)
         random_kls = []
         for _ in range(RANDOM_DIRECTIONS):  # the same amounts removed along random directions of the same norm
             other = _random_like(direction, generator)
-            random_kls.append(ex.steering_effect(model, tokens[top_seqs].to(device), layer, other, -firing, ids)["kl"][fires].mean().item())
+            random_kls.append(ex.steering_effect(model, fired_tokens, layer, other, -firing, ids)["kl"][fires].mean().item())
         results.append({
             "feature": feature, "strength": strength, "promoted_ids": ids.tolist(),
             "steering_shift": steered["log_prob_shift"][ordinary].mean().item(),
             "steering_kl": steered["kl"][ordinary].mean().item(),
             "random_shift_mean": float(torch.tensor(random_shifts).mean()),
-            "random_shift_max": max(random_shifts),
             "ablation_shift": ablated["log_prob_shift"][fires].mean().item() if fires.any() else float("nan"),
             "ablation_kl": ablated["kl"][fires].mean().item() if fires.any() else float("nan"),
             "random_ablation_kl": float(torch.tensor(random_kls).mean()),

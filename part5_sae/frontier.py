@@ -7,8 +7,6 @@ about 20 to 200). Every point here is the replication's recipe (same size, steps
 learning rate) with only the sparsity knob changed: the L1 coefficient, or k.
 """
 
-import time
-
 import plotly.graph_objects as go
 
 from part5_sae import training
@@ -22,7 +20,6 @@ def sweep(ex, model, data, settings, device, layer, loss_tokens, where, runs: di
     """Trains every recipe that `runs` (recipe -> run) lacks and scores all of them: one frontier point each."""
     points = []
     for recipe in recipes:
-        begun = time.perf_counter()
         run = runs[recipe] if recipe in runs else training.train(ex, data, settings, device, recipe)
         if "loss" not in run:
             run["loss"] = ex.loss_recovered(model, loss_tokens, layer, training.splice(run["sae"], data["scale"]), where)
@@ -30,8 +27,7 @@ def sweep(ex, model, data, settings, device, layer, loss_tokens, where, runs: di
         points.append({"architecture": recipe.architecture, "sparsity": recipe.sparsity, "label": recipe.label,
                        "l0": m["l0"], "dead_fraction": m["dead_fraction"], "variance_explained": m["variance_explained"],
                        "variance_explained_all": everything["variance_explained"],
-                       "loss_recovered": run["loss"]["recovered"], "loss_spliced": run["loss"]["spliced"],
-                       "seconds": None if recipe in runs else time.perf_counter() - begun})
+                       "loss_recovered": run["loss"]["recovered"]})
     return points
 
 

@@ -302,10 +302,10 @@ def _dashboards(ex, model, sae, data, count, tokenizer):
 
 def _write_dashboards(folder, sae, boards, acts, data, model, interventions):
     """One HTML page per dashboard feature (dashboards.py) and an index page; returns the index."""
-    norm_weight, W_U = _final_norm_weight(model), model.W_U.detach().cpu()
+    norm_weight = _final_norm_weight(model)
 
     def logits_of(feature):
-        return (sae.W_dec[feature].detach().cpu() * norm_weight) @ W_U
+        return causal.direct_logits(model, sae.W_dec[feature].detach().cpu(), norm_weight)
 
     return dashboards.write(folder, [b["feature"] for b in boards], acts, data["tokens"], model.tokenizer, logits_of,
                             {b["feature"]: b["frequency"] for b in boards}, interventions)

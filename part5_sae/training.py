@@ -61,7 +61,7 @@ def train(ex, data, settings, device, recipe: Recipe) -> dict:
                               l1_coeff=recipe.l1_coeff, resample_every=settings["resample_every"], progress=progress)
     bar.close()
     sae.eval()  # BatchTopK infers with its threshold from here on; the others do not care
-    return {"sae": sae, "losses": losses, "threads": threads, "label": recipe.label, "recipe": recipe, "k": recipe.k,
+    return {"sae": sae, "losses": losses, "threads": threads, "label": recipe.label, "recipe": recipe,
             **held_out_metrics(ex, sae, data, device)}
 
 
