@@ -48,7 +48,8 @@ def run(ex, model, data, settings, device, layer, trained_run, split) -> dict:
     random_model = random_like(model).to(device)
     n_seq = settings["control_seqs"]
     tokens = torch.cat([data["tokens"][:n_seq], data["held_tokens"]])
-    activations = ex.collect_activations(random_model, tokens.to(device), layer).float()
+    with training.forward_threads(random_model, tokens[:1].to(device), device):
+        activations = ex.collect_activations(random_model, tokens.to(device), layer).float()
     timings["activations"] = time.perf_counter() - begun
     control_data = split(ex, activations, tokens, len(data["held_tokens"]))
     begun = time.perf_counter()
@@ -58,8 +59,9 @@ def run(ex, model, data, settings, device, layer, trained_run, split) -> dict:
     begun = time.perf_counter()
     loss_tokens = control_data["held_tokens"][: settings["loss_seqs"]].to(device)
     ordinary = ~control_data["held_massive"][: settings["loss_seqs"]].to(device)
-    control_run["loss"] = ex.loss_recovered(random_model, loss_tokens, layer,
-                                            training.splice(control_run["sae"], control_data["scale"]), ordinary)
+    with training.forward_threads(random_model, loss_tokens[:1], device):
+        control_run["loss"] = ex.loss_recovered(random_model, loss_tokens, layer,
+                                                training.splice(control_run["sae"], control_data["scale"]), ordinary)
     same_tokens = tokens[:n_seq]
     trained = _latent_statistics(trained_run["sae"], data["activations"][:n_seq], data["massive"][:n_seq], data["scale"],
                                  same_tokens, device)

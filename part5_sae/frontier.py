@@ -22,7 +22,8 @@ def sweep(ex, model, data, settings, device, layer, loss_tokens, where, runs: di
     for recipe in recipes:
         run = runs[recipe] if recipe in runs else training.train(ex, data, settings, device, recipe)
         if "loss" not in run:
-            run["loss"] = ex.loss_recovered(model, loss_tokens, layer, training.splice(run["sae"], data["scale"]), where)
+            with training.forward_threads(model, loss_tokens[:1], device):
+                run["loss"] = ex.loss_recovered(model, loss_tokens, layer, training.splice(run["sae"], data["scale"]), where)
         m, everything = run["metrics"], run["metrics_all"]
         points.append({"architecture": recipe.architecture, "sparsity": recipe.sparsity, "label": recipe.label,
                        "l0": m["l0"], "dead_fraction": m["dead_fraction"], "variance_explained": m["variance_explained"],

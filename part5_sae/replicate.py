@@ -157,11 +157,12 @@ def _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder, das
         timings[f"training the {name} SAE"] = time.perf_counter() - begun
 
     begun = time.perf_counter()
-    for name, run in runs.items():
-        splice = training.splice(run["sae"], data["scale"])
-        run["loss"] = ex.loss_recovered(model, loss_tokens, layer, splice, ordinary)
-        if name == "L1":
-            run["loss_everywhere"] = ex.loss_recovered(model, loss_tokens, layer, splice)
+    with training.forward_threads(model, loss_tokens[:1], device):
+        for name, run in runs.items():
+            splice = training.splice(run["sae"], data["scale"])
+            run["loss"] = ex.loss_recovered(model, loss_tokens, layer, splice, ordinary)
+            if name == "L1":
+                run["loss_everywhere"] = ex.loss_recovered(model, loss_tokens, layer, splice)
     timings["loss recovered (full forward passes)"] = time.perf_counter() - begun
 
     begun = time.perf_counter()
@@ -174,8 +175,9 @@ def _smollm2(ex, model, load_seconds, settings, device, layer, cache_folder, das
     boards, acts = _dashboards(ex, model, runs["L1"]["sae"], data, settings["dashboards"], tokenizer)
     timings["dashboards"] = time.perf_counter() - begun
     begun = time.perf_counter()
-    interventions = causal.intervene(ex, model, runs["L1"]["sae"], data, layer, [b["feature"] for b in boards], acts,
-                                     _final_norm_weight(model), settings, device)
+    with training.forward_threads(model, data["held_tokens"][:1].to(device), device):
+        interventions = causal.intervene(ex, model, runs["L1"]["sae"], data, layer, [b["feature"] for b in boards], acts,
+                                         _final_norm_weight(model), settings, device)
     timings["steering and ablation"] = time.perf_counter() - begun
     begun = time.perf_counter()
     controlled = control.run(ex, model, data, settings, device, layer, runs["TopK"], _split)

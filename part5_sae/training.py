@@ -79,6 +79,16 @@ def held_out_metrics(ex, sae, data, device) -> dict:
     }
 
 
+def forward_threads(model, tokens, device):
+    """A block whose forward passes of `model` run on the faster thread count for `tokens` (one or all cores):
+    with another process busy, two threads that wait for each other can be many times slower than one."""
+    def forward():
+        with torch.no_grad():
+            model(tokens)
+
+    return cpu_threads(device, step=forward)
+
+
 def splice(sae, scale: float):
     """reconstruct(activation) for loss_recovered: the SAE on normalised activations, scaled back."""
 
