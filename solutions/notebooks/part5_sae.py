@@ -799,7 +799,7 @@ def load_sae(path: Path) -> tuple[SparseAutoencoder, dict]:
 # frontier below shows that this holds at every L0 we tried, not only at this one.
 #
 # Where the time goes (2026-12-03, quiet machine, load average about 1): a run that reads the cache
-# took **13 min 6 s** wall (784 s; a second run 774 s): model load 14 s, the toy sweep 10 s, the
+# took **13 min 6 s** wall (784 s; a second run 774 s; both before the forward passes chose their thread count, which adds a few seconds of timing): model load 14 s, the toy sweep 10 s, the
 # three headline SAEs 26 s, 32 s and 41 s (1,500 steps each; BatchTopK's top-k over the whole
 # batch is the slowest), their spliced losses 51 s (nine full forward passes of 3,072 tokens), the
 # frontier's nine more SAEs 433 s (48 s each, training and spliced losses), the causal test 80 s
@@ -812,7 +812,7 @@ def load_sae(path: Path) -> tuple[SparseAutoencoder, dict]:
 # machine everything stretches: the first cache here was built at load average 8 to 9 at 148
 # tokens/s. The quick run (the course's smoke test: `python -m exercises replicate part5 --quick
 # --target solutions`, 40 sequences of 64 tokens, SAEs of 576 latents trained 150 steps, every
-# going-further step at a tiny size) took 48 s, model load included: toy MMCS 0.963, L1 SAE
+# going-further step at a tiny size) took 63 s quiet and 131 s beside one other busy process (its forward passes choose one or two threads by timing a step first; before they did, 48 s quiet and 193 s under that load), model load included: toy MMCS 0.963, L1 SAE
 # L0 77.9 and loss recovered 0.881, TopK 0.917, BatchTopK 0.919. **On another CPU** (the `avx2`
 # kernel setting of `python -m exercises.maintain kernels`, 2026-12-01, with the 2,000-step recipe
 # of that day) the run gave every number of that day's table to within 0.02 (the dead fraction to
