@@ -71,3 +71,8 @@ def load_mnist(split: str = "train") -> tuple[UInt8[torch.Tensor, "n 28 28"], In
 def load_moby_dick() -> str:
     """The text of Moby Dick (chapters 1-135), about 1.2 million characters."""
     return gzip.decompress(verified_bytes("moby_dick.txt.gz")).decode("utf-8")
+
+
+def load_state_of_the_union() -> str:
+    """The 233 State of the Union addresses of 1790-2021, oldest first, about 10.8 million characters."""
+    return gzip.decompress(verified_bytes("state_of_the_union.txt.gz")).decode("utf-8")

@@ -1,5 +1,6 @@
-"""part3_induction/natural_text.py, part 3's going-further run on Moby Dick: its pieces, its errors,
-and a tiny end-to-end run on the reference (the full run takes minutes: see part 3's lesson)."""
+"""part3_induction/natural_text.py, part 3's going-further run on English text, and its fast twin of
+the learner's model: their pieces, their errors, and a tiny end-to-end run on the reference (the
+full run takes minutes: see part 3's lesson)."""
 
 import math
 
@@ -7,17 +8,51 @@ import numpy as np
 import pytest
 import torch
 
+from exercises.data import load_moby_dick, load_state_of_the_union
 from part3_induction import natural_text
+from part3_induction.fast_attn_only import AttnOnlyTwin, copy_into
+from solutions.part3_induction import make_attn_only_model
 
 
-def test_the_vocabulary_round_trips_and_names_unknown_characters():
-    vocabulary = natural_text.CharVocabulary.of("call me Ishmael.")
-    assert vocabulary.chars == " .Iacehlms"
-    tokens = vocabulary.encode("me a camel")
-    assert tokens.tolist()[:2] == [8, 5]
-    assert vocabulary.decode(tokens) == "me a camel"
-    with pytest.raises(ValueError, match=r"outside the vocabulary: \['!', 'W'\]"):
-        vocabulary.encode("Whale!")
+def test_the_tokenizer_learns_word_pieces_and_round_trips():
+    text = "the whale, the white whale; the sea. " * 50
+    tokenizer = natural_text.train_tokenizer(text, 300)
+    assert tokenizer.get_vocab_size() <= 300
+    tokens = natural_text.encode(tokenizer, "the white whale")
+    assert len(tokens) < len("the white whale")  # merges, not bytes
+    assert tokenizer.decode(tokens.tolist()) == "the white whale"
+    assert natural_text.encode(tokenizer, "Queequeg!").max() < 300  # unseen text still encodes, byte by byte
+    with pytest.raises(ValueError, match="more than 256 tokens"):
+        natural_text.train_tokenizer(text, 200)
+
+
+def test_each_text_keeps_its_end_for_held_out():
+    moby, sotu = load_moby_dick()[:10_000], load_state_of_the_union()[:10_000]
+    train, held_out = natural_text.split_texts(characters=10_000)
+    assert train == moby[:9_500] + "\n\n" + sotu[:9_500]
+    assert held_out == moby[9_500:] + "\n\n" + sotu[9_500:]
+
+
+def test_the_twin_computes_the_bridges_logits_and_hands_over_its_weights():
+    bridge = make_attn_only_model(d_vocab=40, n_ctx=12, d_model=16, n_heads=2, seed=0)
+    twin = AttnOnlyTwin.of(bridge)
+    tokens = torch.randint(0, 40, (3, 12), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert torch.allclose(twin(tokens), bridge(tokens), atol=1e-5)
+        for parameter in twin.parameters():
+            parameter.add_(0.1 * torch.randn_like(parameter))
+        before = bridge(tokens)
+        copy_into(bridge, twin)
+        assert not torch.allclose(bridge(tokens), before, atol=1e-3)
+        assert torch.allclose(twin(tokens), bridge(tokens), atol=1e-5)
+
+
+def test_the_twin_refuses_models_it_cannot_copy():
+    with pytest.raises(ValueError, match="layer_norm=True"):
+        AttnOnlyTwin.of(make_attn_only_model(d_vocab=40, n_ctx=12, d_model=16, n_heads=2, layer_norm=False))
+    bridge = make_attn_only_model(d_vocab=40, n_ctx=12, d_model=16, n_heads=2)
+    with pytest.raises(ValueError, match=r"pos.weight: the bridge's is \(12, 16\), the twin's \(20, 16\)"):
+        copy_into(bridge, AttnOnlyTwin(d_vocab=40, n_ctx=20, d_model=16, n_heads=2))
 
 
 def test_windows_are_consecutive_tokens_of_the_text():
@@ -46,11 +81,11 @@ def test_a_tiny_run_on_the_reference_writes_its_report(tmp_path):
     assert all(math.isfinite(v) for k, v in numbers.items() if "half-way" not in k)
     low, high = natural_text.QUICK_EXPECTATIONS["final held-out loss"]
     assert low <= numbers["final held-out loss"] <= high
-    assert numbers["training characters"] == natural_text.QUICK["steps"] * natural_text.QUICK["batch"] * natural_text.QUICK["n_ctx"]
+    assert numbers["training tokens"] == natural_text.QUICK["steps"] * natural_text.QUICK["batch"] * natural_text.QUICK["n_ctx"]
     page = (tmp_path / "part3_natural_report.html").read_text()
     fell = not math.isnan(numbers["phase change step (ICL score half-way)"])
     outcome = "the ICL score falls as the induction heads form" if fell else f"no phase change in {natural_text.QUICK['steps']} steps"
-    assert f"On Moby Dick: {outcome}" in page
+    assert f"On English text: {outcome}" in page
 
 
 def _history(icl: list[float]) -> dict:
@@ -61,8 +96,8 @@ def _history(icl: list[float]) -> dict:
 
 
 @pytest.mark.parametrize("icl, title, lines", [
-    ([0.0] * 6 + [-0.3, -0.4], "On Moby Dick: the ICL score falls as the induction heads form", 1),
-    ([0.0, 0.02, 0.01, 0.03, 0.0, 0.02, 0.01, 0.03], "On Moby Dick: no phase change in 700 steps", 0),
+    ([0.0] * 6 + [-0.3, -0.4], "On English text: the ICL score falls as the induction heads form", 1),
+    ([0.0, 0.02, 0.01, 0.03, 0.0, 0.02, 0.01, 0.03], "On English text: no phase change in 700 steps", 0),
 ])
 def test_the_figures_mark_a_phase_change_only_where_there_is_one(icl, title, lines):
     history = _history(icl)

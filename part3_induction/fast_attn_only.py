@@ -1,0 +1,91 @@
+"""A plain-torch twin of your make_attn_only_model transformer, for long training runs on a CPU.
+
+The TransformerBridge routes every activation through a hook point and builds each attention
+pattern as a tensor, which is what makes it easy to study and slow to train: a step of 2 x 256
+tokens (512 tokens, d_model 128) takes it about 2.3 times as long as this twin, which has the same
+parameters under the same names (less the bridge's `._original_component`), computes the same
+logits with PyTorch's fused attention, and copies its weights into a bridge whenever they are
+measured (`copy_into`). natural_text.py trains the twin with your train_attn_only and scores the
+bridge with your head_scores.
+"""
+
+import torch
+import torch.nn.functional as F
+from jaxtyping import Float, Int
+from torch import Tensor, nn
+
+BRIDGE_SUFFIX = "._original_component"
+
+
+class Attention(nn.Module):
+    def __init__(self, d_model: int, n_heads: int):
+        super().__init__()
+        self.n_heads = n_heads
+        self.q, self.k, self.v, self.o = (nn.Linear(d_model, d_model) for _ in range(4))
+
+    def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_model"]:
+        batch, pos, d_model = x.shape
+
+        def heads(projection: nn.Linear) -> Float[Tensor, "batch head pos d_head"]:
+            return projection(x).view(batch, pos, self.n_heads, d_model // self.n_heads).transpose(1, 2)
+
+        mixed = F.scaled_dot_product_attention(heads(self.q), heads(self.k), heads(self.v), is_causal=True)
+        return self.o(mixed.transpose(1, 2).reshape(batch, pos, d_model))
+
+
+class Block(nn.Module):
+    def __init__(self, d_model: int, n_heads: int, eps: float):
+        super().__init__()
+        self.ln1 = nn.LayerNorm(d_model, eps=eps)
+        self.attn = Attention(d_model, n_heads)
+
+    def forward(self, x: Float[Tensor, "batch pos d_model"]) -> Float[Tensor, "batch pos d_model"]:
+        return x + self.attn(self.ln1(x))
+
+
+class AttnOnlyTwin(nn.Module):
+    """Learned token and position embeddings, pre-LayerNorm attention layers, no MLPs, an unembedding
+    without bias: the layout of make_attn_only_model's native bridge (layer_norm=True)."""
+
+    def __init__(self, d_vocab: int, n_ctx: int, d_model: int, n_heads: int, n_layers: int = 2, eps: float = 1e-5):
+        super().__init__()
+        self.tok_embed = nn.Embedding(d_vocab, d_model)
+        self.pos = nn.Embedding(n_ctx, d_model)
+        self.layers = nn.ModuleList(Block(d_model, n_heads, eps) for _ in range(n_layers))
+        self.ln_out = nn.LayerNorm(d_model, eps=eps)
+        self.head = nn.Linear(d_model, d_vocab, bias=False)
+
+    @classmethod
+    def of(cls, bridge) -> "AttnOnlyTwin":
+        """A twin with the bridge's shape and its current weights (so both start from your initialisation)."""
+        cfg = bridge.cfg
+        if getattr(cfg, "normalization_type", None) != "LN" or not getattr(cfg, "attn_only", False):
+            raise ValueError("the fast twin copies an attention-only model with LayerNorm: build it with "
+                             "make_attn_only_model(..., layer_norm=True)")
+        twin = cls(cfg.d_vocab, cfg.n_ctx, cfg.d_model, cfg.n_heads, cfg.n_layers, cfg.eps)
+        twin.load_state_dict(bridge_weights(bridge))
+        return twin
+
+    def forward(self, tokens: Int[Tensor, "batch pos"]) -> Float[Tensor, "batch pos d_vocab"]:
+        x = self.tok_embed(tokens) + self.pos(torch.arange(tokens.shape[1], device=tokens.device))
+        for block in self.layers:
+            x = block(x)
+        return self.head(self.ln_out(x))
+
+
+def bridge_weights(bridge) -> dict[str, Tensor]:
+    """The bridge's parameters, named as the twin names them."""
+    return {name.replace(BRIDGE_SUFFIX, ""): parameter for name, parameter in bridge.named_parameters()}
+
+
+@torch.no_grad()
+def copy_into(bridge, twin: AttnOnlyTwin) -> None:
+    """Overwrites the bridge's weights with the twin's; any difference in names or shapes is an error."""
+    target, source = bridge_weights(bridge), dict(twin.named_parameters())
+    if target.keys() != source.keys():
+        raise ValueError(f"the bridge and the twin name their weights differently: only in the bridge "
+                         f"{sorted(target.keys() - source.keys())}, only in the twin {sorted(source.keys() - target.keys())}")
+    for name, parameter in source.items():
+        if target[name].shape != parameter.shape:
+            raise ValueError(f"{name}: the bridge's is {tuple(target[name].shape)}, the twin's {tuple(parameter.shape)}")
+        target[name].copy_(parameter)
