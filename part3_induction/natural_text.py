@@ -1,5 +1,9 @@
 """Going further: the induction-head phase change on natural text, as Olsson et al. (2022) saw it.
 
+Not reached yet on a 2-core CPU: the default run (40,000 steps, about 8 minutes) forms a weak
+previous-token head but no induction head, nor did 100,000 steps; part 3's lesson ("On natural
+text") gives what was measured and what it would take.
+
 The replication trains on repeated random tokens, where copying is the only thing to learn. Here
 the same 2-layer attention-only model (your make_attn_only_model, trained by your train_attn_only)
 learns English: Moby Dick and the State of the Union addresses (12 M characters), cut into 512
@@ -7,8 +11,8 @@ word pieces by a byte-pair encoding trained on them, where copying must beat eve
 the context. Every `every` steps it measures, with your functions:
 
   - the in-context-learning score on held-out text (your in_context_learning_score: the loss at
-    80% of the context minus at 8%, token 204 minus token 20 of 256: the paper's token 500 -
-    token 50 scaled to this context);
+    80% of the context minus at 8%, tokens 199-209 minus tokens 15-25 of 256: the paper's token
+    500 - token 50 scaled to this context, each averaged over 11 positions);
   - every head's induction score on repeated random tokens and on repeated held-out text, and its
     previous-token score (your head_scores);
   - the loss at every position of the held-out windows (your per_token_loss).
@@ -31,6 +35,7 @@ import plotly.graph_objects as go
 import torch
 from jaxtyping import Float, Int
 from plotly.subplots import make_subplots
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from torch import Tensor
 from tqdm.auto import tqdm
 
@@ -67,12 +72,10 @@ def split_texts(characters: int | None = None) -> tuple[str, str]:
     return "\n\n".join(train), "\n\n".join(held_out)
 
 
-def train_tokenizer(text: str, vocab_size: int):
+def train_tokenizer(text: str, vocab_size: int) -> Tokenizer:
     """A byte-level byte-pair encoding of `vocab_size` tokens learned from `text` (Hugging Face's
     `tokenizers`, a few seconds): the 256 bytes, then the most frequent merges. 512 tokens keep the
     unembedding cheap; repeated word pieces still predict the next one (what induction needs)."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
     if vocab_size < 257:
         raise ValueError(f"a byte-level encoding needs more than 256 tokens, got vocab_size={vocab_size}")
     tokenizer = Tokenizer(models.BPE())
@@ -84,7 +87,7 @@ def train_tokenizer(text: str, vocab_size: int):
     return tokenizer
 
 
-def encode(tokenizer, text: str) -> Int[Tensor, " n"]:
+def encode(tokenizer: Tokenizer, text: str) -> Int[Tensor, " n"]:
     return torch.tensor(tokenizer.encode(text).ids)
 
 

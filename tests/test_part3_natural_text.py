@@ -64,6 +64,24 @@ def test_windows_are_consecutive_tokens_of_the_text():
         natural_text.text_windows(tokens[:40], 1, 50, torch.Generator())
 
 
+def test_the_icl_score_averages_eleven_positions_around_each_end():
+    losses = torch.arange(60.0).repeat(3, 1)  # the loss at position p is p
+    band = natural_text.banded(losses, early=10, late=40)
+    assert band.tolist() == [[10.0, 40.0]] * 3  # means of 5..15 and 35..45
+    assert natural_text.banded(losses, early=2, late=40)[0, 0] == 3.5  # clipped at position 0: mean of 0..7
+    assert natural_text.icl_label(20, 204) == "loss at tokens 199-209 minus at 15-25"
+
+
+def test_the_random_probe_draws_only_tokens_the_text_uses():
+    from exercises.harness.targets import load_target
+
+    train = torch.tensor([3, 7, 7, 300, 3, 41] * 50)
+    settings = {"n_ctx": 40, "probes": 4}
+    inputs = natural_text.probes(load_target("part3", "solutions"), train, train, settings)
+    assert set(inputs["random"].unique().tolist()) <= {3, 7, 41, 300}
+    assert inputs["random"].shape == (64, 2 * inputs["period"]) and inputs["period"] == 8
+
+
 def test_the_crossing_step_is_the_first_checkpoint_half_way():
     steps = [0, 100, 200, 300, 400]
     assert natural_text.crossing_step(steps, [0.0, 0.1, 0.2, 0.8, 1.0]) == 300
