@@ -88,7 +88,13 @@ def train_tokenizer(text: str, vocab_size: int) -> Tokenizer:
 
 
 def encode(tokenizer: Tokenizer, text: str) -> Int[Tensor, " n"]:
-    return torch.tensor(tokenizer.encode(text).ids)
+    """The text's token ids, encoded a paragraph at a time (in parallel, and in half the memory of
+    one 12 M-character encoding; the ids are the same, as no merge crosses a blank line)."""
+    blank_line = tokenizer.encode("\n\n").ids
+    ids = []
+    for paragraph in tokenizer.encode_batch(text.split("\n\n")):
+        ids += paragraph.ids + blank_line
+    return torch.tensor(ids[: len(ids) - len(blank_line)])
 
 
 def text_windows(tokens: Int[Tensor, " n"], batch: int, length: int, generator: torch.Generator) -> Int[Tensor, "batch length"]:
@@ -126,7 +132,7 @@ def icl_label(early: int, late: int) -> str:
 
 def run(target: str = "exercises", quick: bool = False, out_dir: Path | None = None, steps: int | None = None) -> dict[str, float]:
     ex = load_target("part3", target)
-    settings = (QUICK if quick else FULL) | ({"steps": steps} if steps else {})
+    settings = (QUICK if quick else FULL) | ({"steps": steps, "every": max(1, steps // 20)} if steps else {})
     train_text, held_out_text = split_texts(settings["characters"])
     tokenizer = train_tokenizer(train_text, settings["vocab"])
     train, held_out = encode(tokenizer, train_text), encode(tokenizer, held_out_text)
@@ -268,9 +274,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", choices=("exercises", "solutions"), default="exercises")
     parser.add_argument("--quick", action="store_true", help="a tiny model for a few seconds (checks that it runs)")
-    parser.add_argument("--steps", type=int, default=None, help=f"training steps (default {FULL['steps']})")
+    parser.add_argument("--steps", type=int, default=None,
+                        help=f"training steps (default {FULL['steps']}, about 8 minutes); measured 20 times along the way")
     parser.add_argument("--out", default=None, help="folder for the report (default: part3_induction/figures)")
     args = parser.parse_args(argv)
+    if args.steps is not None and args.steps < 1:
+        parser.error(f"--steps must be at least 1, got {args.steps}")
     try:
         run(args.target, args.quick, args.out, args.steps)
     except NotImplementedError:

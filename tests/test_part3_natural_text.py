@@ -24,6 +24,8 @@ def test_the_tokenizer_learns_word_pieces_and_round_trips():
     assert natural_text.encode(tokenizer, "Queequeg!").max() < 300  # unseen text still encodes, byte by byte
     with pytest.raises(ValueError, match="more than 256 tokens"):
         natural_text.train_tokenizer(text, 200)
+    paragraphs = "Call me Ishmael.\n\nThe whale, the whale!\n\n\nMr. Speaker, the state of the Union"
+    assert natural_text.encode(tokenizer, paragraphs).tolist() == tokenizer.encode(paragraphs).ids  # paragraph by paragraph, the same ids
 
 
 def test_each_text_keeps_its_end_for_held_out():
@@ -133,3 +135,9 @@ def test_unfinished_exercises_get_a_message_not_a_traceback(monkeypatch):
     monkeypatch.setattr(natural_text, "run", unfinished)
     with pytest.raises(SystemExit, match="finish them first"):
         natural_text.main([])
+
+
+def test_a_step_count_below_one_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        natural_text.main(["--steps", "0"])
+    assert "--steps must be at least 1, got 0" in capsys.readouterr().err
