@@ -7,7 +7,13 @@ parameters under the same names (less the bridge's `._original_component`), comp
 logits with PyTorch's fused attention, and copies its weights into a bridge whenever they are
 measured (`copy_into`). natural_text.py trains the twin with your train_attn_only and scores the
 bridge with your head_scores.
+
+    python -m part3_induction.fast_attn_only [--target solutions] [--threads N]   # times a training step of each
 """
+
+import argparse
+import statistics
+import time
 
 import torch
 import torch.nn.functional as F
@@ -89,3 +95,52 @@ def copy_into(bridge, twin: AttnOnlyTwin) -> None:
         if target[name].shape != parameter.shape:
             raise ValueError(f"{name}: the bridge's is {tuple(target[name].shape)}, the twin's {tuple(parameter.shape)}")
         target[name].copy_(parameter)
+
+
+def ms_per_step(model: nn.Module, tokens: Int[Tensor, "batch pos"], steps: int = 100) -> float:
+    """Milliseconds per AdamW step of next-token training on `tokens` (after 10 warm-up steps)."""
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    for step in range(steps + 10):
+        if step == 10:
+            started = time.perf_counter()
+        logits = model(tokens)[:, :-1]
+        loss = F.cross_entropy(logits.flatten(0, 1), tokens[:, 1:].flatten())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return (time.perf_counter() - started) / steps * 1000
+
+
+def main(argv: list[str] | None = None) -> None:
+    """The benchmark behind the docstring: your model (or the reference's) against its twin, at natural_text's size."""
+    from exercises.harness.targets import load_target
+
+    parser = argparse.ArgumentParser(description="ms per training step: the bridge against its twin")
+    parser.add_argument("--target", choices=("exercises", "solutions"), default="exercises")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=100, help="timed steps per repeat")
+    args = parser.parse_args(argv)
+    try:
+        bridge = load_target("part3", args.target).make_attn_only_model(d_vocab=512, n_ctx=256, d_model=128, n_heads=4)
+    except NotImplementedError:
+        raise SystemExit("make_attn_only_model is not implemented yet: finish it first, or add --target solutions")
+    twin = AttnOnlyTwin.of(bridge)
+    tokens = torch.randint(0, 512, (2, 256), generator=torch.Generator().manual_seed(0))
+    times = {"bridge": [], "twin": []}
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(args.threads)
+    try:
+        for _ in range(args.repeats):  # alternating, so both see the same load
+            for name, model in (("bridge", bridge), ("twin", twin)):
+                times[name].append(ms_per_step(model, tokens, args.steps))
+    finally:
+        torch.set_num_threads(previous_threads)
+    bridge_ms, twin_ms = statistics.median(times["bridge"]), statistics.median(times["twin"])
+    print(f"2 x 256 tokens, 512 pieces, d_model 128, {args.threads} thread(s): bridge {bridge_ms:.1f} ms, "
+          f"twin {twin_ms:.1f} ms a step (medians of {args.repeats}); the twin is {bridge_ms / twin_ms:.2f} times faster")
+
+
+if __name__ == "__main__":
+    main()

@@ -3,13 +3,14 @@ the learner's model: their pieces, their errors, and a tiny end-to-end run on th
 full run takes minutes: see part 3's lesson)."""
 
 import math
+import re
 
 import numpy as np
 import pytest
 import torch
 
 from exercises.data import load_moby_dick, load_state_of_the_union
-from part3_induction import natural_text
+from part3_induction import fast_attn_only, natural_text
 from part3_induction.fast_attn_only import AttnOnlyTwin, copy_into
 from solutions.part3_induction import make_attn_only_model
 
@@ -141,3 +142,9 @@ def test_a_step_count_below_one_is_refused(capsys):
     with pytest.raises(SystemExit):
         natural_text.main(["--steps", "0"])
     assert "--steps must be at least 1, got 0" in capsys.readouterr().err
+
+
+def test_the_twin_benchmark_prints_both_times(capsys):
+    fast_attn_only.main(["--target", "solutions", "--repeats", "1", "--steps", "2"])
+    assert re.fullmatch(r"2 x 256 tokens, 512 pieces, d_model 128, 1 thread\(s\): bridge [\d.]+ ms, twin [\d.]+ ms a step "
+                        r"\(medians of 1\); the twin is [\d.]+ times faster\n", capsys.readouterr().out)
