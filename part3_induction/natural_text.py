@@ -1,8 +1,8 @@
 """Going further: the induction-head phase change on natural text, as Olsson et al. (2022) saw it.
 
 Not reached yet on a 2-core CPU: the default run (40,000 steps, about 8 minutes) forms a weak
-previous-token head but no induction head, nor did 100,000 steps; part 3's lesson ("On natural
-text") gives what was measured and what it would take.
+previous-token head but no induction head, nor did 224,000 steps (115 M tokens, an hour); part 3's
+lesson ("On natural text") gives what was measured and what it would take.
 
 The replication trains on repeated random tokens, where copying is the only thing to learn. Here
 the same 2-layer attention-only model (your make_attn_only_model, trained by your train_attn_only)
@@ -21,7 +21,7 @@ the context. Every `every` steps it measures, with your functions:
 
 It prints the step of each change and writes figures/part3_natural_report.html. To be fast on a
 CPU, training runs on a plain-torch twin of your model (fast_attn_only.py: the same weights, about
-2.3 times faster a step) that your train_attn_only trains; at every measurement its weights are
+1.8 times faster a step) that your train_attn_only trains; at every measurement its weights are
 copied into your model, which is what your functions score. The settings below were chosen by
 measurement (see the lesson, part3_induction/README.md, "Going further: on natural text").
 """
