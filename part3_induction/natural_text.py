@@ -181,9 +181,17 @@ def run(target: str = "exercises", quick: bool = False, out_dir: Path | None = N
     print_summary(numbers, settings, early, late)
     out_dir = Path(out_dir) if out_dir else HERE / "figures"
     report = save_report(out_dir / "part3_natural_report.html", "Part 3 on natural text: the induction-head phase change",
-                         figures(history, training_losses, numbers, early, late), {k: "never" if np.isnan(v) else f"{v:.4g}" for k, v in numbers.items()})
+                         figures(history, training_losses, numbers, early, late), {k: shown(v) for k, v in numbers.items()})
     print(f"\nfigures: {report}")
     return numbers
+
+
+def shown(value: float) -> str:
+    """A number as the report's table shows it: steps and token counts whole, with thousands
+    separators (10,000, not 1e+04), the rest to 4 significant digits, NaN as "never"."""
+    if np.isnan(value):
+        return "never"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.4g}"
 
 
 def smoothed(values: list[float], window: int) -> np.ndarray:

@@ -92,6 +92,11 @@ def test_the_crossing_step_is_the_first_checkpoint_half_way():
     assert math.isnan(natural_text.crossing_step(steps, [0.0, 0.02, 0.01, 0.03, 0.05], least=natural_text.CHANGE))  # no change to time
 
 
+def test_the_report_shows_counts_whole_and_the_rest_rounded():
+    assert [natural_text.shown(v) for v in (10000.0, 20_480_000, 0.329123, 463.94, float("nan"))] == [
+        "10,000", "20,480,000", "0.3291", "463.9", "never"]
+
+
 def test_the_running_mean_starts_short():
     assert np.allclose(natural_text.smoothed([1.0, 3.0, 5.0, 7.0], 2), [1.0, 2.0, 4.0, 6.0])
 
