@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+import json
 from functools import cache
 from pathlib import Path
 
@@ -76,3 +77,10 @@ def load_moby_dick() -> str:
 def load_state_of_the_union() -> str:
     """The 233 State of the Union addresses of 1790-2021, oldest first, about 10.8 million characters."""
     return gzip.decompress(verified_bytes("state_of_the_union.txt.gz")).decode("utf-8")
+
+
+def load_python_stdlib() -> dict[str, str]:
+    """The source of 477 modules of Python 3.11.7's standard library, by path ("asyncio/tasks.py"),
+    about 8.9 million characters: every .py file but the tests, IDLE, lib2to3 and the generated
+    tables (encodings, pydoc_data). Python's licence: data/python_stdlib_LICENSE.txt."""
+    return json.loads(gzip.decompress(verified_bytes("python_stdlib.json.gz")).decode("utf-8"))

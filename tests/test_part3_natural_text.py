@@ -1,6 +1,6 @@
-"""part3_induction/natural_text.py, part 3's going-further run on English text, and its fast twin of
-the learner's model: their pieces, their errors, and a tiny end-to-end run on the reference (the
-full run takes minutes: see part 3's lesson)."""
+"""part3_induction/natural_text.py (part 3's going-further run on natural text), copy_statistics.py
+and the fast twin of the learner's model: their pieces, their errors, and a tiny end-to-end run
+on the reference (the full run takes minutes: see part 3's lesson)."""
 
 import math
 import re
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from exercises.data import load_moby_dick, load_state_of_the_union
-from part3_induction import fast_attn_only, natural_text
+from exercises.data import load_moby_dick, load_python_stdlib, load_state_of_the_union
+from part3_induction import copy_statistics, fast_attn_only, natural_text
 from part3_induction.fast_attn_only import AttnOnlyTwin, copy_into
 from solutions.part3_induction import make_attn_only_model
 
@@ -29,11 +29,24 @@ def test_the_tokenizer_learns_word_pieces_and_round_trips():
     assert natural_text.encode(tokenizer, paragraphs).tolist() == tokenizer.encode(paragraphs).ids  # paragraph by paragraph, the same ids
 
 
-def test_each_text_keeps_its_end_for_held_out():
+def test_each_book_keeps_its_end_for_held_out():
     moby, sotu = load_moby_dick()[:10_000], load_state_of_the_union()[:10_000]
-    train, held_out = natural_text.split_texts(characters=10_000)
+    train, held_out = natural_text.split_texts("english", characters=10_000)
     assert train == moby[:9_500] + "\n\n" + sotu[:9_500]
     assert held_out == moby[9_500:] + "\n\n" + sotu[9_500:]
+
+
+def test_every_twentieth_module_is_held_out_whole():
+    modules = load_python_stdlib()
+    assert len(modules) == 477 and "asyncio/tasks.py" in modules
+    names = sorted(modules)
+    train, held_out = natural_text.split_texts("python")
+    assert held_out == "\n\n".join(modules[name] for name in names[19::20])
+    assert len(train) + len(held_out) + 2 == len("\n\n".join(modules.values()))
+    assert modules[names[19]] not in train and modules[names[18]] in train
+    assert natural_text.split_texts("python", characters=1000) == (train[:1000], held_out[:1000])
+    with pytest.raises(ValueError, match="unknown corpus 'latin': choose one of python, english"):
+        natural_text.split_texts("latin")
 
 
 def test_the_twin_computes_the_bridges_logits_and_hands_over_its_weights():
@@ -111,28 +124,31 @@ def test_a_tiny_run_on_the_reference_writes_its_report(tmp_path):
     page = (tmp_path / "part3_natural_report.html").read_text()
     fell = not math.isnan(numbers["phase change step (ICL score half-way)"])
     outcome = "the ICL score falls as the induction heads form" if fell else f"no phase change in {natural_text.QUICK['steps']} steps"
-    assert f"On English text: {outcome}" in page
+    assert f"On Python source: {outcome}" in page
 
 
 def _history(icl: list[float]) -> dict:
     steps = len(icl)
     scores = torch.linspace(0, 1, steps)[:, None, None].expand(steps, 2, 2)
-    return {"step": [100 * i for i in range(steps)], "icl": icl, "loss by position": torch.ones(steps, 9),
+    return {"step": [100 * i for i in range(steps)], "icl": icl, "loss by position": torch.arange(120.0).repeat(steps, 1),
             "previous": scores, "induction (text)": scores, "induction (random)": scores}
 
 
 @pytest.mark.parametrize("icl, title, lines", [
-    ([0.0] * 6 + [-0.3, -0.4], "On English text: the ICL score falls as the induction heads form", 1),
-    ([0.0, 0.02, 0.01, 0.03, 0.0, 0.02, 0.01, 0.03], "On English text: no phase change in 700 steps", 0),
+    ([0.0] * 6 + [-0.3, -0.4], "On Python source: the ICL score falls as the induction heads form", 1),
+    ([0.0, 0.02, 0.01, 0.03, 0.0, 0.02, 0.01, 0.03], "On Python source: no phase change in 700 steps", 0),
 ])
 def test_the_figures_mark_a_phase_change_only_where_there_is_one(icl, title, lines):
     history = _history(icl)
     numbers = {"phase change step (ICL score half-way)": natural_text.crossing_step(history["step"], icl, rising=False,
                                                                                     least=natural_text.CHANGE)}
-    curves, loss, by_position, _ = natural_text.figures(history, [1.0] * 300, numbers, 10, 102)
+    curves, loss, by_position, _ = natural_text.figures(history, [1.0] * 300, numbers, 10, 102, "On Python source")
     assert curves.layout.title.text == title
     assert len(curves.layout.shapes) == len(loss.layout.shapes) == lines
     assert len(by_position.data) == 3 + lines
+    early, late = loss.data[1:]  # the held-out loss at both ends of the ICL score, at every checkpoint
+    assert (early.name, late.name) == ("held-out loss at tokens 5-15", "held-out loss at tokens 97-107")
+    assert list(early.y) == [10.0] * len(icl) and list(late.y) == [102.0] * len(icl)
 
 
 def test_unfinished_exercises_get_a_message_not_a_traceback(monkeypatch):
@@ -153,3 +169,19 @@ def test_the_twin_benchmark_prints_both_times(capsys):
     fast_attn_only.main(["--target", "solutions", "--repeats", "1", "--steps", "2"])
     assert re.fullmatch(r"2 x 256 tokens, 512 pieces, d_model 128, 1 thread\(s\): bridge [\d.]+ ms, twin [\d.]+ ms a step "
                         r"\(medians of 1\); the twin is [\d.]+ times faster\n", capsys.readouterr().out)
+
+
+def test_copy_statistics_count_repeats_and_what_copying_saves():
+    uniform = torch.full((4, 4), 0.25)
+    cycle = copy_statistics.copy_statistics(copy_statistics.copy_terms(torch.tensor([[1, 2, 3, 1, 2, 3, 1, 2]]), uniform))
+    assert cycle["frequency"] == pytest.approx(4 / 7) and cycle["reliability"] == 1.0  # positions 3-6 repeat, and copy right
+    assert cycle["bigram loss"] == pytest.approx(math.log(4))
+    assert cycle["copying mixture loss"] == pytest.approx((3 * math.log(4) - 4 * math.log(0.1 * 0.25 + 0.9)) / 7)
+    broken = copy_statistics.copy_statistics(copy_statistics.copy_terms(torch.tensor([[1, 2, 1, 3]]), uniform))
+    assert (broken["frequency"], broken["reliability"], broken["gain"]) == (pytest.approx(1 / 3), 0.0, 0.0)  # 1 2 1 -> not 2
+
+
+def test_bigram_probabilities_are_the_pair_counts_normalised():
+    p = copy_statistics.bigram_probabilities(torch.tensor([0, 1, 0, 1, 0, 2]), 3)
+    assert p.sum(-1).allclose(torch.ones(3, dtype=torch.float64))
+    assert p[0, 1] / p[0, 2] == pytest.approx((2 + copy_statistics.SMOOTHING) / (1 + copy_statistics.SMOOTHING))
