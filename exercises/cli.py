@@ -5,6 +5,7 @@
     python -m exercises watch [part0]         # rerun the current exercise's tests on every save
     python -m exercises replicate part0       # run part 0's experiment on your code
     python -m exercises replicate part0 --target solutions --quick
+    python -m exercises replicate part3 --natural   # and the phase change on natural text
     python -m exercises grade SUBMISSION_DIR --out result.json   # teachers (exercises/grader/grade.py)
 """
 
@@ -341,10 +342,16 @@ def replicate(args: argparse.Namespace) -> int:
     part = built_part(args.part)
     if args.device is not None:
         get_device(args.device)  # an unknown or unusable device fails here, in one line, before any work
+    if args.natural and part.number != 3:
+        print(f"error: --natural is part 3's (the induction-head phase change on natural text), not {part.short}'s: "
+              f"python -m exercises replicate part3 --natural", file=sys.stderr)
+        return 2
     module = importlib.import_module(f"{part.folder}.replicate")
     out_dir = Path(args.out) if args.out else part.path / "figures"
     try:
         module.run(target=args.target, quick=args.quick, device=args.device, out_dir=out_dir)
+        if args.natural:
+            importlib.import_module(f"{part.folder}.natural_text").run(target=args.target, quick=args.quick, out_dir=out_dir)
     except NotImplementedError:
         frame = traceback.extract_tb(sys.exc_info()[2])[-1]
         print(f"\n{part.short}'s replication runs your code, and {frame.name} is not implemented yet.\n"
@@ -422,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="a small, fast version (seconds)")
     p.add_argument("--device", default=None, help="cpu, cuda, mps (default: CUDA if present, else CPU)")
     p.add_argument("--out", default=None, help="folder for figures (default: the part's figures/)")
+    p.add_argument("--natural", action="store_true",
+                   help="part 3: then the phase change on natural text too (4 to 10 more minutes; with --quick, seconds)")
     p.set_defaults(command=replicate)
     p = sub.add_parser("notebook", help="open a part's exercises.py as a notebook in JupyterLab")
     p.add_argument("part", nargs="?", help="part0, 1, mnist, ... (default: the first part not finished)")

@@ -67,7 +67,7 @@ def run(target: str = "exercises", quick: bool = False, device: str | None = Non
     report = save_report(out_dir / "part3_report.html", "Part 3: induction heads", figures,
                          {k: f"{v:.4g}" for k, v in numbers.items()})
     print(f"\nfigures: {report}")
-    print("going further, on natural text (4 to 10 minutes): python -m part3_induction.natural_text")
+    print("going further, the phase change on natural text (4 to 10 minutes): python -m exercises replicate part3 --natural")
     return numbers
 
 

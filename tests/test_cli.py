@@ -127,3 +127,18 @@ def test_wait_for_save_notices_a_save(tmp_path):
     stamp = cli.file_stamp(path)
     path.write_text("x = 22\n")  # saved while the tests ran: seen at once
     cli.wait_for_save(path, stamp, poll=0.01)
+
+
+def test_replicate_natural_runs_part_3s_natural_text_after_its_replication(monkeypatch, tmp_path, capsys):
+    from part3_induction import natural_text, replicate
+
+    calls = []
+    monkeypatch.setattr(replicate, "run", lambda **kwargs: calls.append(("replicate", kwargs["quick"], kwargs["target"])))
+    monkeypatch.setattr(natural_text, "run", lambda **kwargs: calls.append(("natural", kwargs["quick"], kwargs["target"])))
+    assert cli.main(["replicate", "part3", "--natural", "--quick", "--target", "solutions", "--out", str(tmp_path)]) == 0
+    assert calls == [("replicate", True, "solutions"), ("natural", True, "solutions")]
+    calls.clear()
+    assert cli.main(["replicate", "part3", "--quick", "--target", "solutions", "--out", str(tmp_path)]) == 0
+    assert calls == [("replicate", True, "solutions")]  # without --natural, the replication alone
+    assert cli.main(["replicate", "part0", "--natural"]) == 2
+    assert "--natural is part 3's (the induction-head phase change on natural text), not part0's" in capsys.readouterr().err

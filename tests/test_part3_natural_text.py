@@ -185,3 +185,12 @@ def test_bigram_probabilities_are_the_pair_counts_normalised():
     p = copy_statistics.bigram_probabilities(torch.tensor([0, 1, 0, 1, 0, 2]), 3)
     assert p.sum(-1).allclose(torch.ones(3, dtype=torch.float64))
     assert p[0, 1] / p[0, 2] == pytest.approx((2 + copy_statistics.SMOOTHING) / (1 + copy_statistics.SMOOTHING))
+
+
+def test_copy_statistics_measure_a_corpus_and_refuse_no_windows(capsys):
+    numbers = copy_statistics.measure("python", 3, d_vocab=300, n_ctx=32, characters=30_000)
+    assert 0 < numbers["frequency"] < 1 and 0 <= numbers["reliability"] <= 1
+    assert numbers["gain"] == pytest.approx(numbers["bigram loss"] - numbers["copying mixture loss"]) and numbers["gain"] >= 0
+    with pytest.raises(SystemExit):
+        copy_statistics.main(["--windows", "0"])
+    assert "--windows must be at least 1, got 0" in capsys.readouterr().err
