@@ -259,11 +259,21 @@ def print_summary(numbers: dict[str, float], settings: dict, early: int, late: i
     print(f"  held-out loss {n['final held-out loss']:.3f} nats per token")
 
 
+def outcome(numbers: dict[str, float], steps: int) -> str:
+    """What the run showed, in words: a fall of the ICL score only counts as the phase change if
+    an induction head formed too (a tiny run's ICL score can fall by chance)."""
+    if np.isnan(numbers["phase change step (ICL score half-way)"]):
+        return f"no phase change in {steps} steps"
+    if np.isnan(numbers["layer-1 induction score half-way (repeated text)"]):
+        return "the ICL score falls, but no induction head forms"
+    return "the ICL score falls as the induction heads form"
+
+
 def figures(history: dict, training_losses: list[float], numbers: dict[str, float], early: int, late: int,
             title: str) -> list[go.Figure]:
     steps = history["step"]
     phase = numbers["phase change step (ICL score half-way)"]
-    changed = not np.isnan(phase)  # the ICL score fell by at least CHANGE
+    changed = not np.isnan(phase) and not np.isnan(numbers["layer-1 induction score half-way (repeated text)"])
     curves = make_subplots(specs=[[{"secondary_y": True}]])
     curves.add_trace(go.Scatter(x=steps, y=history["icl"], name=f"ICL score: {icl_label(early, late)}"),
                      secondary_y=False)
@@ -271,8 +281,7 @@ def figures(history: dict, training_losses: list[float], numbers: dict[str, floa
                              ("induction (random)", 1, "best layer-1 induction score, random tokens"),
                              ("previous", 0, "best layer-0 previous-token score")):
         curves.add_trace(go.Scatter(x=steps, y=history[key][:, layer].max(-1).values.tolist(), name=name), secondary_y=True)
-    outcome = "the ICL score falls as the induction heads form" if changed else f"no phase change in {steps[-1]} steps"
-    curves.update_layout(title=f"{title}: {outcome}", xaxis_title="training step")
+    curves.update_layout(title=f"{title}: {outcome(numbers, steps[-1])}", xaxis_title="training step")
     curves.update_yaxes(title_text="nats", secondary_y=False)
     curves.update_yaxes(title_text="attention score", range=[0, 1], dtick=0.2, secondary_y=True)
 

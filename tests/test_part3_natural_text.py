@@ -122,9 +122,7 @@ def test_a_tiny_run_on_the_reference_writes_its_report(tmp_path):
     assert low <= numbers["final held-out loss"] <= high
     assert numbers["training tokens"] == natural_text.QUICK["steps"] * natural_text.QUICK["batch"] * natural_text.QUICK["n_ctx"]
     page = (tmp_path / "part3_natural_report.html").read_text()
-    fell = not math.isnan(numbers["phase change step (ICL score half-way)"])
-    outcome = "the ICL score falls as the induction heads form" if fell else f"no phase change in {natural_text.QUICK['steps']} steps"
-    assert f"On Python source: {outcome}" in page
+    assert f"On Python source: {natural_text.outcome(numbers, natural_text.QUICK['steps'])}" in page
 
 
 def _history(icl: list[float]) -> dict:
@@ -141,7 +139,8 @@ def _history(icl: list[float]) -> dict:
 def test_the_figures_mark_a_phase_change_only_where_there_is_one(icl, title, lines):
     history = _history(icl)
     numbers = {"phase change step (ICL score half-way)": natural_text.crossing_step(history["step"], icl, rising=False,
-                                                                                    least=natural_text.CHANGE)}
+                                                                                    least=natural_text.CHANGE),
+               "layer-1 induction score half-way (repeated text)": 400.0}
     curves, loss, by_position, _ = natural_text.figures(history, [1.0] * 300, numbers, 10, 102, "On Python source")
     assert curves.layout.title.text == title
     assert len(curves.layout.shapes) == len(loss.layout.shapes) == lines
@@ -149,6 +148,14 @@ def test_the_figures_mark_a_phase_change_only_where_there_is_one(icl, title, lin
     early, late = loss.data[1:]  # the held-out loss at both ends of the ICL score, at every checkpoint
     assert (early.name, late.name) == ("held-out loss at tokens 5-15", "held-out loss at tokens 97-107")
     assert list(early.y) == [10.0] * len(icl) and list(late.y) == [102.0] * len(icl)
+
+
+def test_a_fall_of_the_icl_score_is_the_phase_change_only_with_an_induction_head():
+    def numbers(phase, induction):
+        return {"phase change step (ICL score half-way)": phase, "layer-1 induction score half-way (repeated text)": induction}
+    assert natural_text.outcome(numbers(13000.0, 13000.0), 20000) == "the ICL score falls as the induction heads form"
+    assert natural_text.outcome(numbers(10.0, math.nan), 20) == "the ICL score falls, but no induction head forms"
+    assert natural_text.outcome(numbers(math.nan, 13000.0), 20000) == "no phase change in 20000 steps"
 
 
 def test_unfinished_exercises_get_a_message_not_a_traceback(monkeypatch):
